@@ -1,0 +1,175 @@
+"""Disk and memory caches for NCBI responses and parsed records.
+
+Disk entries are gzip members holding a one-line JSON header (URL without
+secrets, time fetched, body length and SHA-256) followed by the raw body.
+Writes go to a temporary file in the same folder that is fsync'ed and then
+``os.replace``'d into place, so a reader (in this or another process) sees
+either the old entry, the new one or none, never half of one. Reads verify the
+gzip CRC, the length and the hash; a truncated or corrupt entry is deleted and
+reported as a miss, so the caller refetches instead of parsing garbage.
+
+The memory cache holds parsed records for this process (an LRU, keyed by the
+settings that shape them), so a repeated fetch costs no parsing at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DiskCache", "MemoryCache", "cache_key", "memory_cache"]
+
+log = logging.getLogger("geo_nb.cache")
+
+_FORMAT = "geo_nb-cache-1"
+_IGNORED_PARAMS = frozenset({"api_key", "tool", "email"})
+_STALE_TEMP_SECONDS = 3600.0
+
+
+def cache_key(namespace: str, url: str, params: Mapping[str, str] | None = None) -> str:
+    """A stable key for a request; identification and secrets are left out.
+
+    Example:
+        >>> cache_key("acc", "https://x/acc.cgi", {"acc": "GSE1", "api_key": "k"}) == \\
+        ...     cache_key("acc", "https://x/acc.cgi", {"acc": "GSE1"})
+        True
+    """
+    kept = sorted((k, v) for k, v in (params or {}).items() if k not in _IGNORED_PARAMS)
+    text = json.dumps([_FORMAT, namespace, url, kept], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class DiskCache:
+    """Raw responses on disk, written atomically and verified on every read."""
+
+    def __init__(self, root: Path, *, ttl_days: float) -> None:
+        self.root = Path(root) / "responses-v1"
+        self.ttl_seconds = ttl_days * 86400.0
+
+    def path(self, key: str) -> Path:
+        """Where the entry for ``key`` lives."""
+        return self.root / key[:2] / f"{key}.gz"
+
+    def get(self, key: str) -> bytes | None:
+        """The cached body for ``key``, or None if absent, expired or corrupt."""
+        if self.ttl_seconds <= 0:
+            return None
+        path = self.path(key)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cannot read cache entry %s: %s", path, exc)
+            return None
+        try:
+            raw = gzip.decompress(blob)
+            header_line, _, body = raw.partition(b"\n")
+            header: dict[str, Any] = json.loads(header_line)
+            if header.get("format") != _FORMAT:
+                raise ValueError("unknown format")
+            if header.get("length") != len(body):
+                raise ValueError("length mismatch")
+            if header.get("sha256") != hashlib.sha256(body).hexdigest():
+                raise ValueError("hash mismatch")
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            log.warning("discarding corrupt cache entry %s (%s); it will be refetched", path, exc)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        if time.time() - float(header.get("fetched_at", 0)) > self.ttl_seconds:
+            return None
+        return body
+
+    def put(self, key: str, body: bytes, *, url: str) -> None:
+        """Store ``body`` for ``key`` atomically. ``url`` must carry no secrets."""
+        header = {
+            "format": _FORMAT,
+            "url": url,
+            "fetched_at": time.time(),
+            "length": len(body),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+        blob = gzip.compress(json.dumps(header).encode() + b"\n" + body, compresslevel=5, mtime=0)
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(blob)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def remove(self, key: str) -> None:
+        """Forget ``key`` (no error if it is not cached)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path(key).unlink()
+
+    def prune_temp_files(self, older_than: float = _STALE_TEMP_SECONDS) -> int:
+        """Delete temporary files left by killed processes; return how many."""
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        for folder in self.root.iterdir():
+            if not folder.is_dir():
+                continue
+            for entry in folder.glob(".tmp-*.part"):
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < cutoff:
+                        entry.unlink()
+                        removed += 1
+        return removed
+
+
+class MemoryCache:
+    """A thread-safe LRU of parsed objects for this process."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        """The cached object, or None."""
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Remember ``value`` under ``key``, evicting the least recently used."""
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+memory_cache = MemoryCache()

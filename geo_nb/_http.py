@@ -1,0 +1,248 @@
+"""The async HTTP layer: one pooled client, NCBI's limits, retries, typed errors.
+
+Every request goes through :meth:`HttpClient.request`, which
+
+* waits for its slot: E-utilities at 3 requests/s (10/s with an API key),
+  acc.cgi and the FTP tree at 40/s, shared by the whole process, plus at most
+  ``max_concurrency`` acc.cgi/FTP requests in flight per client;
+* retries 429, 5xx, timeouts and dropped connections with exponential
+  backoff and full jitter, waiting at least what ``Retry-After`` asks;
+* maps what is left to :mod:`geo_nb.errors`, with the API key redacted.
+
+4xx answers other than 429 are returned to the caller, who knows what a 404
+means for the thing it asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Mapping
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._ratelimit import RateLimiter, shared_limiter
+from ._version import __version__
+from .errors import RateLimitedError, UnavailableError, redact
+from .settings import Settings
+
+__all__ = ["HttpClient", "Service"]
+
+log = logging.getLogger("geo_nb.http")
+
+GEO_RATE = 40.0
+MAX_RETRY_AFTER = 120.0
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 20.0
+
+
+class Service(StrEnum):
+    """Which NCBI service a request goes to (each has its own limits)."""
+
+    EUTILS = "eutils"
+    ACC = "acc"
+    FTP = "ftp"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class HttpClient:
+    """An ``httpx.AsyncClient`` with NCBI's limits, retries and error mapping.
+
+    Example:
+        >>> # async with HttpClient(Settings()) as http:
+        >>> #     response = await http.request(Service.FTP, "GET", url)
+    """
+
+    def __init__(
+        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self.counts: Counter[str] = Counter()
+        self.retries = 0
+        timeout = httpx.Timeout(settings.timeout, connect=min(settings.timeout, 20.0))
+        limits = httpx.Limits(
+            max_connections=settings.max_concurrency + 5,
+            max_keepalive_connections=settings.max_concurrency + 5,
+        )
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            follow_redirects=True,
+            headers={
+                "User-Agent": f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
+            },
+        )
+        key = settings.api_key_value or ""
+        key_id = hashlib.sha256(key.encode()).hexdigest()[:16] if key else "anonymous"
+        host = urlsplit(settings.eutils_url).netloc
+        self._limiters: dict[Service, RateLimiter] = {
+            Service.EUTILS: shared_limiter(("eutils", host, key_id), settings.eutils_rate),
+            Service.ACC: shared_limiter(("geo",), GEO_RATE, margin=0.0),
+            Service.FTP: shared_limiter(("geo",), GEO_RATE, margin=0.0),
+        }
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()
+
+    def eutils_params(self, params: Mapping[str, str]) -> dict[str, str]:
+        """``params`` plus NCBI's identification: tool, email and api_key."""
+        full = dict(params)
+        full["tool"] = self.settings.tool
+        if self.settings.email:
+            full["email"] = self.settings.email
+        if self.settings.api_key_value:
+            full["api_key"] = self.settings.api_key_value
+        return full
+
+    def _redact(self, text: str) -> str:
+        return redact(text, [self.settings.api_key_value])
+
+    async def request(
+        self,
+        service: Service,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        accession: str | None = None,
+    ) -> httpx.Response:
+        """Send one request with limits and retries; return the read response.
+
+        Raises :class:`RateLimitedError` or :class:`UnavailableError` when every
+        attempt failed.
+        """
+        attempts = self.settings.max_attempts
+        limiter = self._limiters[service]
+        problem = ""
+        status: int | None = None
+        for attempt in range(1, attempts + 1):
+            await limiter.acquire()
+            self.counts[service.value] += 1
+            wait: float | None = None
+            try:
+                response = await self._send(service, method, url, params, data, headers)
+            except httpx.TimeoutException:
+                problem = f"no answer within {self.settings.timeout:g} s"
+                status = None
+            except httpx.TransportError as exc:
+                problem = f"connection failed ({type(exc).__name__}: {exc})"
+                status = None
+            else:
+                status = response.status_code
+                if status != 429 and status < 500:
+                    return response
+                problem = f"HTTP {status} {response.reason_phrase}".strip()
+                wait = _retry_after(response)
+                if status == 429:
+                    limiter.defer(wait if wait is not None else 1.0)
+                    if wait is not None and wait > MAX_RETRY_AFTER:
+                        break
+            if attempt == attempts:
+                break
+            delay = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
+            if wait is not None:
+                delay = max(delay, wait)
+            elif status == 429:
+                delay = max(delay, 1.0)
+            self.retries += 1
+            log.info(
+                "retrying %s in %.2f s (attempt %d/%d): %s",
+                self._redact(url),
+                delay,
+                attempt + 1,
+                attempts,
+                self._redact(problem),
+            )
+            await asyncio.sleep(delay)
+        raise self._failure(service, url, accession, status, problem, attempt)
+
+    async def _send(
+        self,
+        service: Service,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        if service is Service.EUTILS:
+            return await self._client.request(
+                method, url, params=params, data=data, headers=headers
+            )
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.max_concurrency)
+        async with self._slots:
+            return await self._client.request(
+                method, url, params=params, data=data, headers=headers
+            )
+
+    def _failure(
+        self,
+        service: Service,
+        url: str,
+        accession: str | None,
+        status: int | None,
+        problem: str,
+        attempts: int,
+    ) -> RateLimitedError | UnavailableError:
+        where = urlsplit(url).netloc or url
+        subject = f"{accession}: " if accession else ""
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        if status == 429:
+            hint = (
+                "Wait a minute and try again"
+                + (
+                    ""
+                    if self.settings.api_key
+                    else "; set NCBI_API_KEY to be allowed 10 requests/s"
+                )
+                + "."
+            )
+            return RateLimitedError(
+                f"{subject}NCBI ({where}) kept answering 429 Too Many Requests ({tries}). {hint}",
+                accession=accession,
+                url=self._redact(url),
+            )
+        hint = (
+            "NCBI may be down or overloaded: try again later"
+            if status
+            else "Check your network connection (or proxy), or raise GEO_NB_TIMEOUT"
+        )
+        return UnavailableError(
+            f"{subject}{service.value} request to {where} failed: {self._redact(problem)} "
+            f"({tries}). {hint}.",
+            accession=accession,
+            url=self._redact(url),
+        )

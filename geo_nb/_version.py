@@ -1,0 +1,3 @@
+"""The installed geo_nb version."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,255 @@
+"""GEOClient: search and fetch, orchestrated over one pooled HTTP client.
+
+Example:
+    >>> import asyncio, geo_nb
+    >>> async def main():
+    ...     async with geo_nb.GEOClient(max_concurrency=5) as client:
+    ...         hits = await client.search("ATAC-seq", organism="Homo sapiens")
+    ...         return await client.fetch(hits.accession[:10])
+    >>> # res = asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ._acc import acc_params, check_soft
+from ._aio import gather_or_cancel
+from ._cache import DiskCache, cache_key, memory_cache
+from ._convert import Converted, convert_entities
+from ._http import HttpClient, Service
+from .accessions import normalize_accessions
+from .errors import GeoNBError, UnexpectedResponseError
+from .eutils import build_term, run_search
+from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
+from .records import FetchError, GEORecords, Platform, Sample, Series
+from .result import GEOResult
+from .settings import Settings
+from .soft import parse_soft
+from .urls import rewrite_url
+
+__all__ = ["GEOClient"]
+
+log = logging.getLogger("geo_nb")
+
+
+def _callbacks(progress: bool, on_progress: ProgressCallback | None) -> list[ProgressCallback]:
+    callbacks: list[ProgressCallback] = []
+    if progress:
+        callbacks.append(TqdmRenderer())
+    if on_progress is not None:
+        callbacks.append(on_progress)
+    return callbacks
+
+
+class GEOClient:
+    """An async client for GEO: one connection pool, NCBI's limits, caches.
+
+    Use it as ``async with GEOClient(...) as client:``. Any
+    :class:`~geo_nb.Settings` field can be overridden by keyword
+    (``GEOClient(api_key="...", max_concurrency=4)``), or pass ``settings=``.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or Settings()
+        self.settings = base.replace(**overrides) if overrides else base
+        self.http = HttpClient(self.settings)
+        self.cache = DiskCache(self.settings.cache_dir, ttl_days=self.settings.cache_ttl_days)
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"GEOClient(acc_url={s.acc_url!r}, cache_dir={str(s.cache_dir)!r})"
+
+    async def __aenter__(self) -> GEOClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def search(
+        self,
+        query: str = "",
+        *,
+        organism: str | Sequence[str] | None = None,
+        study_type: str | Sequence[str] | None = None,
+        published_from: str | dt.date | None = None,
+        published_to: str | dt.date | None = None,
+        min_samples: int | None = None,
+        max_samples: int | None = None,
+        supplementary: str | Sequence[str] | None = None,
+        entry_type: str | None = "gse",
+        max_results: int | None = 100,
+        progress: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> pd.DataFrame:
+        """Search GEO DataSets (``db=gds``); one row per hit.
+
+        ``attrs["query_translation"]`` holds the query as NCBI understood it,
+        ``attrs["count"]`` the total number of hits (``max_results`` caps how
+        many are summarised; ``None`` = all) and ``attrs["warnings"]`` what NCBI
+        ignored or could not find.
+        """
+        term = build_term(
+            query,
+            organism=organism,
+            study_type=study_type,
+            published_from=published_from,
+            published_to=published_to,
+            min_samples=min_samples,
+            max_samples=max_samples,
+            supplementary=supplementary,
+            entry_type=entry_type,
+        )
+        reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
+        return await run_search(self.http, term, max_results=max_results, reporter=reporter)
+
+    async def fetch(
+        self,
+        accessions: str | Iterable[str],
+        *,
+        refresh: bool = False,
+        progress: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> GEOResult:
+        """Fetch metadata for GSE, GSM and GPL accessions, concurrently.
+
+        Invalid accessions raise :class:`~geo_nb.errors.InvalidAccessionError`
+        before any request. Accessions that fail become rows of
+        ``result.errors``; the others are complete. ``refresh=True`` ignores
+        both caches (and refreshes them).
+        """
+        wanted = normalize_accessions(accessions)
+        reporter = ProgressReporter("metadata", len(wanted), _callbacks(progress, on_progress))
+        reporter.start()
+
+        async def one(accession: str) -> list[Converted | FetchError]:
+            try:
+                converted = await self._record(accession, refresh=refresh)
+            except GeoNBError as exc:
+                reporter.advance(accession, ok=False)
+                return [FetchError(accession=accession, kind=exc.kind, message=str(exc))]
+            except Exception as exc:
+                log.exception("unexpected error while fetching %s", accession)
+                reporter.advance(accession, ok=False)
+                return [
+                    FetchError(
+                        accession=accession,
+                        kind="internal_error",
+                        message=f"{accession}: unexpected {type(exc).__name__}: {exc}. "
+                        "This is a geo_nb bug; please report it.",
+                    )
+                ]
+            gap = _missing_samples(accession, converted)
+            reporter.advance(accession, ok=gap is None)
+            return [converted] if gap is None else [converted, gap]
+
+        try:
+            outcomes = await gather_or_cancel(one(a) for a in wanted)
+        finally:
+            reporter.finish()
+        return GEOResult(_assemble(wanted, [o for group in outcomes for o in group]))
+
+    async def _record(self, accession: str, *, refresh: bool) -> Converted:
+        settings = self.settings
+        memory_key = ("acc", settings.acc_url, settings.ftp_url, accession)
+        if not refresh:
+            cached: Converted | None = memory_cache.get(memory_key)
+            if cached is not None:
+                return cached
+        params = acc_params(accession)
+        key = cache_key("acc", settings.acc_url, params)
+        body = None if refresh else self.cache.get(key)
+        fetched = body is None
+        if body is None:
+            response = await self.http.request(
+                Service.ACC, "GET", settings.acc_url, params=params, accession=accession
+            )
+            if response.status_code != 200:
+                raise UnexpectedResponseError(
+                    f"{accession}: acc.cgi answered HTTP {response.status_code}. Try again later.",
+                    accession=accession,
+                    url=str(response.url),
+                )
+            body = response.content
+        url = f"{settings.acc_url}?acc={accession}"
+        text = body.decode("utf-8", errors="replace")
+        check_soft(text, accession, url)
+        entities = parse_soft(body, source=f"acc.cgi response for {accession}")
+        converted = convert_entities(entities, lambda u: rewrite_url(u, settings.ftp_url))
+        _check_requested(accession, converted, url)
+        if fetched:
+            self.cache.put(key, body, url=url)
+        memory_cache.put(memory_key, converted)
+        return converted
+
+
+def _check_requested(accession: str, converted: Converted, url: str) -> None:
+    found = {r.accession for group in converted for r in group}
+    if accession not in found:
+        raise UnexpectedResponseError(
+            f"{accession}: GEO's answer does not contain {accession} "
+            f"(it holds {', '.join(sorted(found)[:5]) or 'no records'}). Try again later.",
+            accession=accession,
+            url=url,
+        )
+
+
+def _missing_samples(accession: str, converted: Converted) -> FetchError | None:
+    """An ``incomplete`` error when a series' answer lacks samples it lists.
+
+    The records are kept (they are right as far as they go); the row says
+    what is missing. SuperSeries are exempt: their samples belong to their
+    SubSeries, and GEO need not send them.
+    """
+    series, samples, _ = converted
+    main = next((s for s in series if s.accession == accession), None)
+    if main is None or main.is_superseries:
+        return None
+    have = {s.accession for s in samples}
+    missing = [s for s in main.sample_ids if s not in have]
+    if not missing:
+        return None
+    return FetchError(
+        accession=accession,
+        kind="incomplete",
+        message=(
+            f"{accession}: GEO lists {len(main.sample_ids)} samples but sent "
+            f"{len(main.sample_ids) - len(missing)} (missing: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}). The series is shown; its missing samples "
+            "are not. Retry with refresh=True, or fetch the missing samples by accession."
+        ),
+    )
+
+
+def _assemble(wanted: list[str], outcomes: Sequence[Converted | FetchError]) -> GEORecords:
+    series: dict[str, Series] = {}
+    samples: dict[str, Sample] = {}
+    platforms: dict[str, Platform] = {}
+    errors: list[FetchError] = []
+    for outcome in outcomes:
+        if isinstance(outcome, FetchError):
+            errors.append(outcome)
+            continue
+        got_series, got_samples, got_platforms = outcome
+        for s in got_series:
+            series.setdefault(s.accession, s)
+        for m in got_samples:
+            samples.setdefault(m.accession, m)
+        for p in got_platforms:
+            platforms.setdefault(p.accession, p)
+    return GEORecords(
+        requested=wanted,
+        series=list(series.values()),
+        samples=list(samples.values()),
+        platforms=list(platforms.values()),
+        errors=errors,
+    )

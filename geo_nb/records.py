@@ -1,0 +1,162 @@
+"""Pydantic models of GEO records: series, samples, platforms, files, errors.
+
+Records keep the fields people filter on as typed attributes, and everything
+GEO wrote in ``attributes`` (label -> values, prefix dropped) so nothing is
+lost. They are immutable and JSON-serialisable.
+
+Example:
+    >>> from geo_nb.records import FetchError
+    >>> FetchError(accession="GSE1", kind="not_found", message="no such series").model_dump()
+    {'accession': 'GSE1', 'kind': 'not_found', 'message': 'no such series'}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Channel",
+    "FetchError",
+    "GEORecords",
+    "Platform",
+    "Sample",
+    "Series",
+    "SupplementaryFile",
+]
+
+Level = Literal["series", "sample", "platform", "archive_member"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SupplementaryFile(_Record):
+    """A supplementary file named in a record (or found in its FTP folder).
+
+    ``url`` points at the configured FTP base; ``source_url`` is the address as
+    GEO wrote it. Sizes are unknown (None) until the inventory fills them in.
+    """
+
+    owner: str
+    level: Level
+    name: str
+    url: str
+    source_url: str
+    category: str
+    format: str
+    compression: str
+    size_bytes: int | None = None
+    size_source: str | None = None
+    archive: str | None = None
+
+
+class Channel(_Record):
+    """One labelled channel of a sample (arrays can have two)."""
+
+    source: str = ""
+    organism: str = ""
+    taxid: str = ""
+    molecule: str = ""
+    label: str = ""
+    characteristics: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Sample(_Record):
+    """A GEO sample (GSM)."""
+
+    accession: str
+    title: str = ""
+    status: str = ""
+    submitted: dt.date | None = None
+    last_updated: dt.date | None = None
+    published: dt.date | None = None
+    type: str = ""
+    platform: str = ""
+    series: list[str] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    description: str = ""
+    data_processing: list[str] = Field(default_factory=list)
+    library_strategy: str = ""
+    library_source: str = ""
+    library_selection: str = ""
+    instrument: str = ""
+    sra_experiment: str | None = None
+    biosample: str | None = None
+    relations: list[str] = Field(default_factory=list)
+    data_row_count: int | None = None
+    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Platform(_Record):
+    """A GEO platform (GPL): an array design or a sequencer."""
+
+    accession: str
+    title: str = ""
+    status: str = ""
+    submitted: dt.date | None = None
+    last_updated: dt.date | None = None
+    published: dt.date | None = None
+    technology: str = ""
+    distribution: str = ""
+    organisms: list[str] = Field(default_factory=list)
+    manufacturer: str = ""
+    n_series: int = 0
+    n_samples: int = 0
+    data_row_count: int | None = None
+    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Series(_Record):
+    """A GEO series (GSE), possibly a SuperSeries of other series."""
+
+    accession: str
+    title: str = ""
+    summary: str = ""
+    overall_design: str = ""
+    status: str = ""
+    submitted: dt.date | None = None
+    last_updated: dt.date | None = None
+    published: dt.date | None = None
+    study_types: list[str] = Field(default_factory=list)
+    organisms: list[str] = Field(default_factory=list)
+    platforms: list[str] = Field(default_factory=list)
+    sample_ids: list[str] = Field(default_factory=list)
+    pubmed_ids: list[str] = Field(default_factory=list)
+    superseries_of: list[str] = Field(default_factory=list)
+    subseries_of: list[str] = Field(default_factory=list)
+    sra_study: str | None = None
+    bioproject: str | None = None
+    contact_name: str = ""
+    contributors: list[str] = Field(default_factory=list)
+    relations: list[str] = Field(default_factory=list)
+    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def is_superseries(self) -> bool:
+        """True when this series groups other series (its SubSeries)."""
+        return bool(self.superseries_of)
+
+
+class FetchError(_Record):
+    """Why one accession could not be fetched (a row of ``GEOResult.errors``)."""
+
+    accession: str
+    kind: str
+    message: str
+
+
+class GEORecords(_Record):
+    """Everything one fetch produced, in the order the accessions were asked for."""
+
+    requested: list[str] = Field(default_factory=list)
+    series: list[Series] = Field(default_factory=list)
+    samples: list[Sample] = Field(default_factory=list)
+    platforms: list[Platform] = Field(default_factory=list)
+    errors: list[FetchError] = Field(default_factory=list)

@@ -1,0 +1,147 @@
+"""Configuration: where NCBI lives, who we are, where the cache goes.
+
+``Settings()`` reads the environment each time it is built; every field can be
+overridden per client (``GEOClient(max_concurrency=4)``) or with
+``settings.replace(...)``. The API key is a ``SecretStr``: it never appears in a
+repr, a log line or an error message.
+
+Example:
+    >>> from geo_nb import Settings
+    >>> s = Settings(eutils_url="http://127.0.0.1:8080/entrez/eutils/", api_key="k")
+    >>> s.eutils_url
+    'http://127.0.0.1:8080/entrez/eutils'
+    >>> "k" in repr(s.api_key)
+    False
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .errors import ConfigError
+
+__all__ = ["ENV_VARS", "Settings"]
+
+DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+DEFAULT_ACC_URL = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi"
+DEFAULT_FTP_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
+
+#: Field name -> environment variable that sets it.
+ENV_VARS: dict[str, str] = {
+    "eutils_url": "GEO_NB_EUTILS_URL",
+    "acc_url": "GEO_NB_ACC_URL",
+    "ftp_url": "GEO_NB_FTP_URL",
+    "api_key": "NCBI_API_KEY",
+    "email": "NCBI_EMAIL",
+    "cache_dir": "GEO_NB_CACHE_DIR",
+    "max_concurrency": "GEO_NB_MAX_CONCURRENCY",
+    "timeout": "GEO_NB_TIMEOUT",
+    "max_attempts": "GEO_NB_MAX_ATTEMPTS",
+    "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
+}
+
+
+def _env(field: str, default: Any = None) -> Any:
+    value = os.environ.get(ENV_VARS[field], "").strip()
+    return value if value else default
+
+
+def _default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("geo_nb", appauthor=False))
+
+
+class Settings(BaseModel):
+    """geo_nb configuration, read from the environment.
+
+    ==================  =========================  ===============================================
+    field               environment variable       default
+    ==================  =========================  ===============================================
+    eutils_url          GEO_NB_EUTILS_URL          https://eutils.ncbi.nlm.nih.gov/entrez/eutils
+    acc_url             GEO_NB_ACC_URL             https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi
+    ftp_url             GEO_NB_FTP_URL             https://ftp.ncbi.nlm.nih.gov/geo
+    api_key             NCBI_API_KEY               none (3 E-utilities requests/s; 10/s with a key)
+    email               NCBI_EMAIL                 none (sent as ``email=``, with ``tool=geo_nb``)
+    cache_dir           GEO_NB_CACHE_DIR           the platform's user cache dir + ``geo_nb``
+    max_concurrency     GEO_NB_MAX_CONCURRENCY     10 requests in flight to acc.cgi and FTP
+    timeout             GEO_NB_TIMEOUT             60 seconds per request (connect and read)
+    max_attempts        GEO_NB_MAX_ATTEMPTS        5 tries per request before giving up
+    cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
+    ==================  =========================  ===============================================
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    eutils_url: str = Field(default_factory=lambda: _env("eutils_url", DEFAULT_EUTILS_URL))
+    acc_url: str = Field(default_factory=lambda: _env("acc_url", DEFAULT_ACC_URL))
+    ftp_url: str = Field(default_factory=lambda: _env("ftp_url", DEFAULT_FTP_URL))
+    api_key: SecretStr | None = Field(default_factory=lambda: _env("api_key"))
+    email: str | None = Field(default_factory=lambda: _env("email"))
+    cache_dir: Path = Field(default_factory=lambda: _env("cache_dir", _default_cache_dir()))
+    max_concurrency: int = Field(default_factory=lambda: _env("max_concurrency", 10), ge=1, le=50)
+    timeout: float = Field(default_factory=lambda: _env("timeout", 60.0), gt=0)
+    max_attempts: int = Field(default_factory=lambda: _env("max_attempts", 5), ge=1, le=20)
+    cache_ttl_days: float = Field(default_factory=lambda: _env("cache_ttl_days", 7.0), ge=0)
+    tool: str = "geo_nb"
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
+
+    @field_validator("eutils_url", "acc_url", "ftp_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value or " " in value or "@" not in value:
+            raise ValueError(f"must be an e-mail address without spaces, got {value!r}")
+        return value
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _expand_cache_dir(cls, value: Path) -> Path:
+        return Path(value).expanduser()
+
+    @property
+    def api_key_value(self) -> str | None:
+        """The plain API key, for building requests only (never log it)."""
+        return self.api_key.get_secret_value() if self.api_key else None
+
+    @property
+    def eutils_rate(self) -> float:
+        """E-utilities requests per second NCBI allows: 10 with an API key, else 3."""
+        return 10.0 if self.api_key else 3.0
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with some fields changed (validated like the constructor)."""
+        data = self.model_dump()
+        data["api_key"] = self.api_key_value
+        data.update(overrides)
+        return Settings(**data)
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        env = ENV_VARS.get(field)
+        where = f"{field} (environment variable {env})" if env else field
+        value = err.get("input")
+        shown = "***" if field == "api_key" else repr(value)
+        parts.append(f"{where}: {err['msg']} (got {shown})")
+    return "Invalid geo_nb settings: " + "; ".join(parts) + "."

@@ -1,0 +1,45 @@
+"""``python -m geo_nb.testing``: run the NCBI emulator in the foreground for an offline demo."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import threading
+
+from .emulator import NCBIEmulator
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the emulator, print the variables to export, serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        prog="python -m geo_nb.testing", description="Serve an offline NCBI for geo_nb."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to bind (8765; 0 = any)")
+    parser.add_argument("--data", default=None, help="data directory (default: bundled data)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each response")
+    parser.add_argument("--bandwidth", type=float, default=None, help="body bytes/s per connection")
+    parser.add_argument(
+        "--no-rate-limit", action="store_true", help="do not answer 429 above 3 (10) requests/s"
+    )
+    args = parser.parse_args(argv)
+    emulator = NCBIEmulator(
+        args.data,
+        latency=args.latency,
+        bandwidth=args.bandwidth,
+        enforce_rate_limit=not args.no_rate_limit,
+        host=args.host,
+        port=args.port,
+    )
+    with emulator:
+        print(f"NCBI emulator serving {emulator.base_url} (Ctrl-C to stop). Export:", flush=True)
+        for name, value in emulator.env().items():
+            print(f"export {name}={shlex.quote(value)}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nstopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()

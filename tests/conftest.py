@@ -1,0 +1,1 @@
+pytest_plugins = ["geo_nb.testing.pytest_plugin"]

@@ -1,0 +1,137 @@
+"""The streaming SOFT reader, and the differential test against GEOparse."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import pytest
+
+from geo_nb.errors import ParseError
+from geo_nb.soft import iter_soft_file, parse_soft
+
+GEOparse = pytest.importorskip("GEOparse.GEOparse")
+
+HERE = Path(__file__).parent
+DATA = HERE.parent / "geo_nb" / "testing" / "data"
+
+
+def _soft_fixtures() -> list[Path]:
+    files = sorted((HERE / "data" / "soft").glob("*"))
+    files += sorted((DATA / "records").glob("*.soft*"))
+    files += sorted((DATA / "ftp").rglob("*.soft.gz"))
+    return [f for f in files if f.suffix != ".tsv"]
+
+
+FIXTURES = _soft_fixtures()
+
+
+def test_there_are_fixtures_to_compare() -> None:
+    kinds = {e.kind for f in FIXTURES for e in iter_soft_file(f)}
+    assert len(FIXTURES) >= 20
+    assert {"SERIES", "SAMPLE", "PLATFORM", "DATABASE", "DATASET", "SUBSET"} <= kinds
+
+
+def _geoparse(path: Path):  # type: ignore[no-untyped-def]
+    logging.getLogger("GEOparse").setLevel(logging.CRITICAL)
+    kinds = {e.kind for e in iter_soft_file(path)}
+    if "DATASET" in kinds:
+        return GEOparse.parse_GDS(str(path), {})
+    return GEOparse.parse_GSE(str(path), {})
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_metadata_equals_geoparse(path: Path) -> None:
+    ours = list(iter_soft_file(path))
+    theirs = _geoparse(path)
+    by_kind: dict[str, dict[str, object]] = {}
+    for entity in ours:
+        # A GDS file repeats ^DATASET for its table; GEOparse reads metadata from the first.
+        by_kind.setdefault(entity.kind, {}).setdefault(entity.accession, entity)
+    if "DATASET" in by_kind:
+        (dataset,) = by_kind["DATASET"].values()
+        assert dataset.attributes == theirs.metadata  # type: ignore[attr-defined]
+        assert set(by_kind["SUBSET"]) == set(theirs.subsets)
+        for name, subset in by_kind["SUBSET"].items():
+            assert subset.attributes == theirs.subsets[name].metadata  # type: ignore[attr-defined]
+        return
+    for name, entity in by_kind.get("SERIES", {}).items():
+        assert theirs.name == name
+        assert entity.attributes == theirs.metadata  # type: ignore[attr-defined]
+    assert set(by_kind.get("SAMPLE", {})) == set(theirs.gsms)
+    for name, entity in by_kind.get("SAMPLE", {}).items():
+        gsm = theirs.gsms[name]
+        assert entity.attributes == gsm.metadata  # type: ignore[attr-defined]
+        assert entity.columns == dict(
+            zip(gsm.columns.index, gsm.columns["description"], strict=True)
+        )  # type: ignore[attr-defined]
+        assert max(entity.table_lines - 1, 0) == len(gsm.table)  # type: ignore[attr-defined]
+    assert set(by_kind.get("PLATFORM", {})) == set(theirs.gpls)
+    for name, entity in by_kind.get("PLATFORM", {}).items():
+        assert entity.attributes == theirs.gpls[name].metadata  # type: ignore[attr-defined]
+    if "DATABASE" in by_kind:
+        (database,) = by_kind["DATABASE"].values()
+        assert database.attributes == theirs.database.metadata  # type: ignore[attr-defined]
+
+
+def test_tables_are_skipped_and_counted() -> None:
+    text = (
+        "^SAMPLE = GSM1\n!Sample_title = a\n#ID_REF = probe\n#VALUE = signal\n"
+        "!sample_table_begin\nID_REF\tVALUE\np1\t1.0\np2\t2.0\n!sample_table_end\n"
+        "^SAMPLE = GSM2\n!Sample_title = b\n"
+    )
+    first, second = parse_soft(text)
+    assert first.attributes == {"title": ["a"]}
+    assert first.columns == {"ID_REF": "probe", "VALUE": "signal"}
+    assert first.table_lines == 3
+    assert second.accession == "GSM2"
+    assert second.table_lines == 0
+
+
+def test_repeated_labels_keep_every_value_in_order() -> None:
+    (entity,) = parse_soft(
+        "^SAMPLE = GSM1\n!Sample_characteristics_ch1 = treatment: A\n"
+        "!Sample_characteristics_ch1 = treatment: B\n!Sample_description =\n"
+    )
+    assert entity.values("characteristics_ch1") == ["treatment: A", "treatment: B"]
+    assert entity.values("description") == [""]
+    assert entity.first("missing", "x") == "x"
+
+
+def test_values_may_contain_equals_signs() -> None:
+    (entity,) = parse_soft("^SERIES = GSE1\n!Series_summary = a = b; c=d\n")
+    assert entity.first("summary") == "a = b; c=d"
+
+
+def test_latin1_bytes_are_decoded() -> None:
+    (entity,) = parse_soft("^SAMPLE = GSM1\n!Sample_title = caf\xe9 \xb5g\n".encode("latin-1"))
+    assert entity.first("title") == "café µg"
+
+
+def test_crlf_and_bom_are_tolerated() -> None:
+    (entity,) = parse_soft("\ufeff^SERIES = GSE1\r\n!Series_title = t\r\n")
+    assert entity.attributes == {"title": ["t"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!DOCTYPE html><html><title>GEO Accession viewer</title></html>",
+        "!Series_title = no entity header\n",
+        "^ = \n",
+        "^SAMPLE = GSM1\n!sample_table_begin\nID\tVALUE\n1\t2\n",
+    ],
+    ids=["html", "no-header", "empty-entity", "unclosed-table"],
+)
+def test_not_soft_or_truncated_raises_parse_error(text: str) -> None:
+    with pytest.raises(ParseError):
+        parse_soft(text)
+
+
+def test_truncated_gzip_file_raises_parse_error(tmp_path: Path) -> None:
+    blob = gzip.compress(b"^SERIES = GSE1\n!Series_title = t\n" * 2000)
+    path = tmp_path / "x.soft.gz"
+    path.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(ParseError, match="corrupt or truncated"):
+        list(iter_soft_file(path))
