@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .files import classify_file, file_name
 from .records import Channel, Level, Platform, Sample, Series, SupplementaryFile
@@ -115,6 +116,21 @@ def _files(entity: SoftEntity, level: Level, rewrite: UrlRewriter) -> list[Suppl
     return files
 
 
+def _common(entity: SoftEntity, level: Level, rewrite: UrlRewriter) -> dict[str, Any]:
+    """The fields of :class:`~geo_nb.records._Entity`, shared by every record."""
+    status = entity.first("status")
+    return {
+        "accession": entity.accession,
+        "title": entity.first("title"),
+        "status": status,
+        "submitted": parse_date(entity.first("submission_date")),
+        "last_updated": parse_date(entity.first("last_update_date")),
+        "published": _published(status),
+        "supplementary_files": _files(entity, level, rewrite),
+        "attributes": entity.attributes,
+    }
+
+
 def _int(text: str) -> int | None:
     try:
         return int(text.strip())
@@ -127,14 +143,9 @@ def _series(entity: SoftEntity, rewrite: UrlRewriter) -> Series:
     relations = entity.values("relation")
     organisms = entity.values("sample_organism") or entity.values("platform_organism")
     return Series(
-        accession=entity.accession,
-        title=first("title"),
+        **_common(entity, "series", rewrite),
         summary="\n".join(v for v in entity.values("summary") if v),
         overall_design="\n".join(v for v in entity.values("overall_design") if v),
-        status=first("status"),
-        submitted=parse_date(first("submission_date")),
-        last_updated=parse_date(first("last_update_date")),
-        published=_published(first("status")),
         study_types=entity.values("type"),
         organisms=list(dict.fromkeys(organisms)),
         platforms=list(dict.fromkeys(entity.values("platform_id"))),
@@ -147,8 +158,6 @@ def _series(entity: SoftEntity, rewrite: UrlRewriter) -> Series:
         contact_name=_person(first("contact_name")),
         contributors=[_person(v) for v in entity.values("contributor")],
         relations=relations,
-        supplementary_files=_files(entity, "series", rewrite),
-        attributes=entity.attributes,
     )
 
 
@@ -185,12 +194,7 @@ def _sample(entity: SoftEntity, rewrite: UrlRewriter) -> Sample:
     relations = entity.values("relation")
     rows = first("data_row_count")
     return Sample(
-        accession=entity.accession,
-        title=first("title"),
-        status=first("status"),
-        submitted=parse_date(first("submission_date")),
-        last_updated=parse_date(first("last_update_date")),
-        published=_published(first("status")),
+        **_common(entity, "sample", rewrite),
         type=first("type"),
         platform=first("platform_id"),
         series=list(dict.fromkeys(entity.values("series_id"))),
@@ -207,8 +211,6 @@ def _sample(entity: SoftEntity, rewrite: UrlRewriter) -> Sample:
         biosample=_first_match(_BIOSAMPLE, relations),
         relations=relations,
         data_row_count=_int(rows) if rows else None,
-        supplementary_files=_files(entity, "sample", rewrite),
-        attributes=entity.attributes,
     )
 
 
@@ -216,12 +218,7 @@ def _platform(entity: SoftEntity, rewrite: UrlRewriter) -> Platform:
     first = entity.first
     rows = first("data_row_count")
     return Platform(
-        accession=entity.accession,
-        title=first("title"),
-        status=first("status"),
-        submitted=parse_date(first("submission_date")),
-        last_updated=parse_date(first("last_update_date")),
-        published=_published(first("status")),
+        **_common(entity, "platform", rewrite),
         technology=first("technology"),
         distribution=first("distribution"),
         organisms=list(dict.fromkeys(entity.values("organism"))),
@@ -229,8 +226,6 @@ def _platform(entity: SoftEntity, rewrite: UrlRewriter) -> Platform:
         n_series=len(entity.values("series_id")),
         n_samples=len(entity.values("sample_id")),
         data_row_count=_int(rows) if rows else None,
-        supplementary_files=_files(entity, "platform", rewrite),
-        attributes=entity.attributes,
     )
 
 

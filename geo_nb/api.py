@@ -2,7 +2,9 @@
 
 Each call opens a :class:`~geo_nb.GEOClient` for its duration; the caches and
 rate limits are shared by the whole process, so repeated calls stay fast and
-polite. The sync functions also work inside a Jupyter cell.
+polite. The sync functions also work inside a Jupyter cell. Keywords that name
+a :class:`~geo_nb.Settings` field override it for that call
+(``geo_nb.fetch(accs, max_concurrency=4)``).
 
 Example:
     >>> import geo_nb
@@ -13,14 +15,14 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from ._sync import run_sync
 from .client import GEOClient
+from .eutils import SEARCH_FILTERS, SearchFilters
 from .progress import ProgressCallback
 from .result import GEOResult
 from .settings import Settings
@@ -28,38 +30,38 @@ from .settings import Settings
 __all__ = ["afetch", "asearch", "fetch", "search"]
 
 
+def _split_keywords(
+    function: str, keywords: dict[str, Any], *, filters: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Separate search filters from settings overrides; refuse anything else."""
+    fields = set(Settings.model_fields)
+    unknown = sorted(k for k in keywords if k not in filters and k not in fields)
+    if unknown:
+        allowed = [*sorted(filters), "any Settings field (" + ", ".join(sorted(fields)) + ")"]
+        raise TypeError(
+            f"{function}() got unexpected keyword argument(s) {', '.join(unknown)}; "
+            f"it accepts {', '.join(allowed)}."
+        )
+    chosen = {k: v for k, v in keywords.items() if k in filters}
+    overrides = {k: v for k, v in keywords.items() if k not in filters}
+    return chosen, overrides
+
+
 async def asearch(
     query: str = "",
     *,
-    organism: str | Sequence[str] | None = None,
-    study_type: str | Sequence[str] | None = None,
-    published_from: str | dt.date | None = None,
-    published_to: str | dt.date | None = None,
-    min_samples: int | None = None,
-    max_samples: int | None = None,
-    supplementary: str | Sequence[str] | None = None,
-    entry_type: str | None = "gse",
     max_results: int | None = 100,
     progress: bool = True,
     on_progress: ProgressCallback | None = None,
     settings: Settings | None = None,
-    **overrides: Any,
+    **keywords: Any,
 ) -> pd.DataFrame:
-    """Search GEO; see :meth:`GEOClient.search`. Extra keywords override settings."""
+    """Search GEO (async); see :func:`search`."""
+    chosen, overrides = _split_keywords("search", keywords, filters=SEARCH_FILTERS)
+    filters: SearchFilters = chosen  # type: ignore[assignment]
     async with GEOClient(settings, **overrides) as client:
         return await client.search(
-            query,
-            organism=organism,
-            study_type=study_type,
-            published_from=published_from,
-            published_to=published_to,
-            min_samples=min_samples,
-            max_samples=max_samples,
-            supplementary=supplementary,
-            entry_type=entry_type,
-            max_results=max_results,
-            progress=progress,
-            on_progress=on_progress,
+            query, max_results=max_results, progress=progress, on_progress=on_progress, **filters
         )
 
 
@@ -72,29 +74,31 @@ async def afetch(
     settings: Settings | None = None,
     **overrides: Any,
 ) -> GEOResult:
-    """Fetch metadata; see :meth:`GEOClient.fetch`. Extra keywords override settings."""
+    """Fetch metadata (async); see :func:`fetch`."""
+    _split_keywords("fetch", overrides)
     async with GEOClient(settings, **overrides) as client:
         return await client.fetch(
             accessions, refresh=refresh, progress=progress, on_progress=on_progress
         )
 
 
-def search(query: str = "", **kwargs: Any) -> pd.DataFrame:
+def search(query: str = "", **keywords: Any) -> pd.DataFrame:
     """Search GEO DataSets and return one row per series (sync).
 
-    Keywords: ``organism``, ``study_type``, ``published_from``,
-    ``published_to``, ``min_samples``, ``max_samples``, ``supplementary``,
-    ``entry_type`` (default ``"gse"``), ``max_results`` (default 100, None = all),
-    ``progress``, ``on_progress``, ``settings`` and any Settings field.
+    Filters (see :class:`~geo_nb.eutils.SearchFilters`): ``organism``,
+    ``study_type``, ``published_from``, ``published_to``, ``min_samples``,
+    ``max_samples``, ``supplementary``, ``entry_type`` (default ``"gse"``).
+    Also ``max_results`` (default 100, None = all), ``progress``,
+    ``on_progress``, ``settings`` and any Settings field.
 
     Example:
         >>> # hits = geo_nb.search("ATAC-seq", organism="Homo sapiens", published_from=2020)
         >>> # hits.attrs["query_translation"], hits.attrs["count"]
     """
-    return run_sync(asearch(query, **kwargs))
+    return run_sync(asearch(query, **keywords))
 
 
-def fetch(accessions: str | Iterable[str], **kwargs: Any) -> GEOResult:
+def fetch(accessions: str | Iterable[str], **keywords: Any) -> GEOResult:
     """Fetch metadata for GSE/GSM/GPL accessions and return a GEOResult (sync).
 
     Keywords: ``refresh``, ``progress``, ``on_progress``, ``settings`` and any
@@ -104,4 +108,4 @@ def fetch(accessions: str | Iterable[str], **kwargs: Any) -> GEOResult:
         >>> # res = geo_nb.fetch(["GSE146537", "GSM11805"])
         >>> # res.samples.filter(like="ch1.")
     """
-    return run_sync(afetch(accessions, **kwargs))
+    return run_sync(afetch(accessions, **keywords))

@@ -11,10 +11,9 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 
@@ -25,7 +24,7 @@ from ._convert import Converted, convert_entities
 from ._http import HttpClient, Service
 from .accessions import normalize_accessions
 from .errors import GeoNBError, UnexpectedResponseError
-from .eutils import build_term, run_search
+from .eutils import SearchFilters, build_term, run_search
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .records import FetchError, GEORecords, Platform, Sample, Series
 from .result import GEOResult
@@ -79,36 +78,21 @@ class GEOClient:
         self,
         query: str = "",
         *,
-        organism: str | Sequence[str] | None = None,
-        study_type: str | Sequence[str] | None = None,
-        published_from: str | dt.date | None = None,
-        published_to: str | dt.date | None = None,
-        min_samples: int | None = None,
-        max_samples: int | None = None,
-        supplementary: str | Sequence[str] | None = None,
-        entry_type: str | None = "gse",
         max_results: int | None = 100,
         progress: bool = True,
         on_progress: ProgressCallback | None = None,
+        **filters: Unpack[SearchFilters],
     ) -> pd.DataFrame:
         """Search GEO DataSets (``db=gds``); one row per hit.
 
-        ``attrs["query_translation"]`` holds the query as NCBI understood it,
-        ``attrs["count"]`` the total number of hits (``max_results`` caps how
-        many are summarised; ``None`` = all) and ``attrs["warnings"]`` what NCBI
-        ignored or could not find.
+        ``filters`` are those of :class:`~geo_nb.eutils.SearchFilters`
+        (organism, study_type, published_from, published_to, min_samples,
+        max_samples, supplementary, entry_type). ``attrs["query_translation"]``
+        holds the query as NCBI understood it, ``attrs["count"]`` the total
+        number of hits (``max_results`` caps how many are summarised; ``None``
+        = all) and ``attrs["warnings"]`` what NCBI ignored or could not find.
         """
-        term = build_term(
-            query,
-            organism=organism,
-            study_type=study_type,
-            published_from=published_from,
-            published_to=published_to,
-            min_samples=min_samples,
-            max_samples=max_samples,
-            supplementary=supplementary,
-            entry_type=entry_type,
-        )
+        term = build_term(query, **filters)
         reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
         return await run_search(self.http, term, max_results=max_results, reporter=reporter)
 

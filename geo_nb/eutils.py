@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
@@ -27,7 +27,15 @@ from .frames import make_frame
 from .progress import ProgressReporter
 from .urls import rewrite_url
 
-__all__ = ["ENTRY_TYPES", "SEARCH_COLUMNS", "build_term", "docsum_row", "run_search"]
+__all__ = [
+    "ENTRY_TYPES",
+    "SEARCH_COLUMNS",
+    "SEARCH_FILTERS",
+    "SearchFilters",
+    "build_term",
+    "docsum_row",
+    "run_search",
+]
 
 ENTRY_TYPES = ("gse", "gsm", "gpl", "gds")
 PAGE_SIZE = 500
@@ -67,7 +75,7 @@ def _any_of(values: list[str], tag: str, *, quote: bool = True) -> str:
     return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
 
-def _date(value: str | dt.date | None, *, end: bool, name: str) -> str | None:
+def _date(value: str | int | dt.date | None, *, end: bool, name: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.date):
@@ -91,23 +99,51 @@ def _date(value: str | dt.date | None, *, end: bool, name: str) -> str | None:
         raise QueryError(f"{name}={value!r} is not a valid date ({exc}).") from None
 
 
-def build_term(
-    query: str = "",
-    *,
-    organism: str | Sequence[str] | None = None,
-    study_type: str | Sequence[str] | None = None,
-    published_from: str | dt.date | None = None,
-    published_to: str | dt.date | None = None,
-    min_samples: int | None = None,
-    max_samples: int | None = None,
-    supplementary: str | Sequence[str] | None = None,
-    entry_type: str | None = "gse",
-) -> str:
-    """Combine free text and filters into one Entrez term for ``db=gds``.
+class SearchFilters(TypedDict, total=False):
+    """The filters a search accepts; each becomes a field-tagged Entrez term.
+
+    ``organism`` -> ``[ORGN]`` and ``study_type`` -> ``[GTYP]`` (one value or a
+    list, OR'ed), ``published_from``/``published_to`` -> ``[PDAT]`` (``2020``,
+    ``"2020-06"``, ``"2020-06-30"`` or a date; partial dates cover the whole
+    year or month), ``min_samples``/``max_samples`` -> ``[NSAM]``,
+    ``supplementary`` -> ``[SFIL]`` (file types such as ``"cel"`` or
+    ``["bed", "bw"]``), ``entry_type`` -> ``[ETYP]`` (``"gse"`` by default,
+    ``None`` for every entry type).
+    """
+
+    organism: str | Sequence[str] | None
+    study_type: str | Sequence[str] | None
+    published_from: str | int | dt.date | None
+    published_to: str | int | dt.date | None
+    min_samples: int | None
+    max_samples: int | None
+    supplementary: str | Sequence[str] | None
+    entry_type: str | None
+
+
+SEARCH_FILTERS = frozenset(SearchFilters.__annotations__)
+
+
+def build_term(query: str = "", **filters: Unpack[SearchFilters]) -> str:
+    """Combine free text and filters (see :class:`SearchFilters`) into one term.
 
     Several values of one filter are OR'ed (``organism=["Homo sapiens",
     "Mus musculus"]``); filters are AND'ed with the query.
     """
+    unknown = sorted(set(filters) - SEARCH_FILTERS)
+    if unknown:
+        raise QueryError(
+            f"Unknown search filter(s): {', '.join(unknown)}. "
+            f"Filters are: {', '.join(sorted(SEARCH_FILTERS))}."
+        )
+    organism = filters.get("organism")
+    study_type = filters.get("study_type")
+    published_from = filters.get("published_from")
+    published_to = filters.get("published_to")
+    min_samples = filters.get("min_samples")
+    max_samples = filters.get("max_samples")
+    supplementary = filters.get("supplementary")
+    entry_type = filters.get("entry_type", "gse")
     parts: list[str] = []
     if query and query.strip():
         parts.append(f"({query.strip()})")

@@ -65,8 +65,8 @@ class Channel(_Record):
     characteristics: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class Sample(_Record):
-    """A GEO sample (GSM)."""
+class _Entity(_Record):
+    """Fields every GEO record has: identity, dates, files, raw attributes."""
 
     accession: str
     title: str = ""
@@ -74,6 +74,13 @@ class Sample(_Record):
     submitted: dt.date | None = None
     last_updated: dt.date | None = None
     published: dt.date | None = None
+    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Sample(_Entity):
+    """A GEO sample (GSM)."""
+
     type: str = ""
     platform: str = ""
     series: list[str] = Field(default_factory=list)
@@ -88,19 +95,11 @@ class Sample(_Record):
     biosample: str | None = None
     relations: list[str] = Field(default_factory=list)
     data_row_count: int | None = None
-    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
-    attributes: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class Platform(_Record):
+class Platform(_Entity):
     """A GEO platform (GPL): an array design or a sequencer."""
 
-    accession: str
-    title: str = ""
-    status: str = ""
-    submitted: dt.date | None = None
-    last_updated: dt.date | None = None
-    published: dt.date | None = None
     technology: str = ""
     distribution: str = ""
     organisms: list[str] = Field(default_factory=list)
@@ -108,21 +107,13 @@ class Platform(_Record):
     n_series: int = 0
     n_samples: int = 0
     data_row_count: int | None = None
-    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
-    attributes: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class Series(_Record):
+class Series(_Entity):
     """A GEO series (GSE), possibly a SuperSeries of other series."""
 
-    accession: str
-    title: str = ""
     summary: str = ""
     overall_design: str = ""
-    status: str = ""
-    submitted: dt.date | None = None
-    last_updated: dt.date | None = None
-    published: dt.date | None = None
     study_types: list[str] = Field(default_factory=list)
     organisms: list[str] = Field(default_factory=list)
     platforms: list[str] = Field(default_factory=list)
@@ -135,8 +126,6 @@ class Series(_Record):
     contact_name: str = ""
     contributors: list[str] = Field(default_factory=list)
     relations: list[str] = Field(default_factory=list)
-    supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
-    attributes: dict[str, list[str]] = Field(default_factory=dict)
 
     @property
     def is_superseries(self) -> bool:

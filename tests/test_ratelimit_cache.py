@@ -13,16 +13,7 @@ import pytest
 
 from geo_nb._cache import DiskCache, MemoryCache, cache_key
 from geo_nb._ratelimit import RateLimiter, shared_limiter
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
+from geo_nb.testing import max_in_window
 
 
 async def test_limiter_never_exceeds_rate_in_any_window() -> None:

@@ -5,23 +5,14 @@ from __future__ import annotations
 import pytest
 
 import geo_nb
+import geo_nb.eutils
 from geo_nb.accessions import bucket
 from geo_nb.errors import QueryError, UnexpectedResponseError
-from geo_nb.testing import FaultRule, NCBIEmulator
+from geo_nb.testing import FaultRule, NCBIEmulator, max_in_window
 
 
 def eutils_requests(emu: NCBIEmulator) -> list:  # type: ignore[type-arg]
     return [r for r in emu.requests if r.service == "eutils"]
-
-
-def max_per_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def add_synthetic_series(emu: NCBIEmulator, count: int) -> None:
@@ -114,7 +105,7 @@ def test_rate_limit_never_exceeded(geo_env: NCBIEmulator) -> None:
     assert len(hits) == 3000
     requests = eutils_requests(geo_env)
     assert len(requests) == 1 + 6 + 2
-    assert max_per_window([r.time for r in requests]) <= 3
+    assert max_in_window([r.time for r in requests]) <= 3
     assert geo_env.rate_limit_violations == 0
     assert all(r.status == 200 for r in requests)
 
@@ -164,4 +155,15 @@ def test_search_429_is_retried_with_retry_after(geo_env: NCBIEmulator) -> None:
 def test_bad_filters_raise_before_any_request(geo_env: NCBIEmulator) -> None:
     with pytest.raises(QueryError):
         geo_nb.search("x", published_from="soon", progress=False)
+    assert geo_env.requests == []
+
+
+def test_unknown_keywords_are_refused_with_the_allowed_list(geo_env: NCBIEmulator) -> None:
+    with pytest.raises(TypeError, match="organsim") as info:
+        geo_nb.search("x", organsim="Homo sapiens")
+    assert "organism" in str(info.value) and "max_concurrency" in str(info.value)
+    with pytest.raises(TypeError, match="refrsh"):
+        geo_nb.fetch("GSE1", refrsh=True)
+    with pytest.raises(QueryError, match="Unknown search filter"):
+        geo_nb.eutils.build_term("x", organsim="Homo sapiens")  # type: ignore[call-arg]
     assert geo_env.requests == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .emulator import NCBIEmulator
 from .faults import FaultRule
-from .requestlog import RequestRecord
+from .requestlog import RequestRecord, max_in_window
 from .store import DataStore
 
-__all__ = ["DataStore", "FaultRule", "NCBIEmulator", "RequestRecord"]
+__all__ = ["DataStore", "FaultRule", "NCBIEmulator", "RequestRecord", "max_in_window"]

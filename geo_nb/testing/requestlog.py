@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-__all__ = ["RequestLog", "RequestRecord"]
+__all__ = ["RequestLog", "RequestRecord", "max_in_window"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,22 @@ class RequestLog:
         """Forget every record."""
         with self._lock:
             self._records.clear()
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The largest number of ``times`` that fall in any half-open ``window``-second span.
+
+    This is how NCBI's "N requests per second" is measured: over any window,
+    not per calendar second.
+
+    Example:
+        >>> max_in_window([0.0, 0.34, 0.68, 1.02])
+        3
+    """
+    ordered = sorted(times)
+    best = start = 0
+    for end, stamp in enumerate(ordered):
+        while stamp - ordered[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
