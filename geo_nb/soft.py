@@ -130,6 +130,9 @@ def iter_soft(lines: Iterable[str], *, source: str = "SOFT input") -> Iterator[S
         elif head == "#":
             name, description = _split(line[1:])
             entity.columns[name] = description
+        else:
+            # Records from 2001-2002 put table rows after the # lines with no markers.
+            entity.table_lines += 1
     if in_table:
         raise ParseError(f"{source}: truncated, a data table is not closed at line {lineno}")
     if entity is not None:
