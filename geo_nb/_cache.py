@@ -2,11 +2,13 @@
 
 Disk entries are gzip members holding a one-line JSON header (URL without
 secrets, time fetched, body length and SHA-256) followed by the raw body.
-Writes go to a temporary file in the same folder that is fsync'ed and then
-``os.replace``'d into place, so a reader (in this or another process) sees
-either the old entry, the new one or none, never half of one. Reads verify the
-gzip CRC, the length and the hash; a truncated or corrupt entry is deleted and
-reported as a miss, so the caller refetches instead of parsing garbage.
+Writes go to a temporary file in the same folder that is then ``os.replace``'d
+into place, so a reader (in this or another process) sees either the old
+entry, the new one or none, never half of one. Reads verify the gzip CRC, the
+length and the hash; a truncated or corrupt entry is deleted and reported as a
+miss, so the caller refetches instead of parsing garbage. That check is also
+why entries are not fsync'ed: after a power loss a torn entry is a miss, not
+wrong data, and a 100-series fetch does not wait on the disk 100 times.
 
 The memory cache holds parsed records for this process (an LRU, keyed by the
 settings that shape them), so a repeated fetch costs no parsing at all.
@@ -109,8 +111,6 @@ class DiskCache:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(blob)
-                handle.flush()
-                os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import hashlib
 import logging
 import random
+import ssl
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -28,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._ratelimit import RateLimiter, shared_limiter
+from ._ratelimit import Limiter, shared_limiter
 from ._version import __version__
 from .errors import RateLimitedError, UnavailableError, redact
 from .settings import Settings
@@ -41,6 +43,15 @@ GEO_RATE = 40.0
 MAX_RETRY_AFTER = 120.0
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 20.0
+
+
+USER_AGENT = f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verified TLS context per process: loading the CA bundle takes ~50 ms."""
+    return httpx.create_ssl_context()
 
 
 class Service(StrEnum):
@@ -80,27 +91,15 @@ class HttpClient:
         self.settings = settings
         self.counts: Counter[str] = Counter()
         self.retries = 0
-        timeout = httpx.Timeout(settings.timeout, connect=min(settings.timeout, 20.0))
-        limits = httpx.Limits(
-            max_connections=settings.max_concurrency + 5,
-            max_keepalive_connections=settings.max_concurrency + 5,
-        )
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            transport=transport,
-            follow_redirects=True,
-            headers={
-                "User-Agent": f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
-            },
-        )
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
         key = settings.api_key_value or ""
         key_id = hashlib.sha256(key.encode()).hexdigest()[:16] if key else "anonymous"
         host = urlsplit(settings.eutils_url).netloc
-        self._limiters: dict[Service, RateLimiter] = {
+        self._limiters: dict[Service, Limiter] = {
             Service.EUTILS: shared_limiter(("eutils", host, key_id), settings.eutils_rate),
-            Service.ACC: shared_limiter(("geo",), GEO_RATE, margin=0.0),
-            Service.FTP: shared_limiter(("geo",), GEO_RATE, margin=0.0),
+            Service.ACC: shared_limiter(("geo",), GEO_RATE, burst=True),
+            Service.FTP: shared_limiter(("geo",), GEO_RATE, burst=True),
         }
         self._slots: asyncio.Semaphore | None = None
 
@@ -112,7 +111,29 @@ class HttpClient:
 
     async def aclose(self) -> None:
         """Close pooled connections."""
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _pool(self) -> httpx.AsyncClient:
+        """The pooled client, opened on the first request.
+
+        A fetch served entirely from the caches never opens one.
+        """
+        if self._client is None:
+            settings = self.settings
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 20.0)),
+                limits=httpx.Limits(
+                    max_connections=settings.max_concurrency + 5,
+                    max_keepalive_connections=settings.max_concurrency + 5,
+                ),
+                transport=self._transport,
+                verify=_ssl_context(),
+                follow_redirects=True,
+                headers={"User-Agent": USER_AGENT},
+            )
+        return self._client
 
     def eutils_params(self, params: Mapping[str, str]) -> dict[str, str]:
         """``params`` plus NCBI's identification: tool, email and api_key."""
@@ -148,11 +169,10 @@ class HttpClient:
         problem = ""
         status: int | None = None
         for attempt in range(1, attempts + 1):
-            await limiter.acquire()
             self.counts[service.value] += 1
             wait: float | None = None
             try:
-                response = await self._send(service, method, url, params, data, headers)
+                response = await self._send(service, limiter, method, url, params, data, headers)
             except httpx.TimeoutException:
                 problem = f"no answer within {self.settings.timeout:g} s"
                 status = None
@@ -191,22 +211,24 @@ class HttpClient:
     async def _send(
         self,
         service: Service,
+        limiter: Limiter,
         method: str,
         url: str,
         params: Mapping[str, str] | None,
         data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
+        client = self._pool()
         if service is Service.EUTILS:
-            return await self._client.request(
-                method, url, params=params, data=data, headers=headers
-            )
+            await limiter.acquire()
+            return await client.request(method, url, params=params, data=data, headers=headers)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.settings.max_concurrency)
+        # The rate slot is booked only once a concurrency slot is held: booked while
+        # queueing, slots would be spent on requests that cannot be sent yet.
         async with self._slots:
-            return await self._client.request(
-                method, url, params=params, data=data, headers=headers
-            )
+            await limiter.acquire()
+            return await client.request(method, url, params=params, data=data, headers=headers)
 
     def _failure(
         self,

@@ -3,11 +3,16 @@
 NCBI counts requests per IP address (or per API key) over any one-second
 window, whichever event loop or thread sends them. geo_nb's sync calls run a
 fresh event loop per call in scripts and the caller's loop in Jupyter, so the
-limiter must be shared across loops and threads. ``aiolimiter`` binds each
-limiter to one event loop (and allows bursts up to the rate), so this module
-keeps a small thread-safe scheduler instead: a token bucket with burst 1
-(GCRA). Each request gets the next free slot, slots are ``1/rate`` seconds
-apart, so no 1-second window ever holds more than ``rate`` requests.
+limiters must be shared across loops and threads. ``aiolimiter`` binds each
+limiter to one event loop (it warns when reused across loops), so this module
+keeps two small thread-safe schedulers instead. Both hand out time slots under
+a lock and let the caller sleep until its slot:
+
+* :class:`RateLimiter`, for E-utilities: a token bucket with burst 1 (GCRA);
+  slots are ``1/rate`` seconds apart.
+* :class:`WindowLimiter`, for acc.cgi and the FTP tree: at most ``limit``
+  slots in any ``window`` seconds, bursts allowed, so a batch starts at full
+  concurrency and is only held back if it would go over the limit.
 
 Example:
     >>> limiter = RateLimiter(rate=3.0)
@@ -20,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 
-__all__ = ["RateLimiter", "shared_limiter"]
+__all__ = ["Limiter", "RateLimiter", "WindowLimiter", "shared_limiter"]
 
 
 class RateLimiter:
@@ -60,14 +66,63 @@ class RateLimiter:
             await asyncio.sleep(delay)
 
 
-_registry: dict[tuple[str, ...], RateLimiter] = {}
+class WindowLimiter:
+    """At most ``limit`` acquisitions in any sliding ``window`` seconds.
+
+    Example:
+        >>> limiter = WindowLimiter(2, window=1.0)
+        >>> [round(limiter.reserve(), 1) for _ in range(3)]
+        [0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, limit: int, *, window: float = 1.0) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be >= 1 and window positive")
+        self.rate = float(limit)
+        self.window = window
+        self._slots: deque[float] = deque(maxlen=limit)
+        self._not_before = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Book the next free slot; return how many seconds until it starts."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._not_before)
+            if self._slots:
+                slot = max(slot, self._slots[-1])
+                if len(self._slots) == self._slots.maxlen:
+                    slot = max(slot, self._slots[0] + self.window)
+            self._slots.append(slot)
+            return slot - now
+
+    def defer(self, seconds: float) -> None:
+        """Hold every later request back for ``seconds`` (after a 429 Retry-After)."""
+        with self._lock:
+            self._not_before = max(self._not_before, time.monotonic() + seconds)
+
+    async def acquire(self) -> None:
+        """Wait for this request's slot. A cancelled wait gives its slot up unused."""
+        delay = self.reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+Limiter = RateLimiter | WindowLimiter
+
+_registry: dict[tuple[str, ...], Limiter] = {}
 _registry_lock = threading.Lock()
 
 
-def shared_limiter(key: tuple[str, ...], rate: float, *, margin: float = 0.05) -> RateLimiter:
-    """The process-wide limiter for ``key`` (created on first use)."""
+def shared_limiter(key: tuple[str, ...], rate: float, *, burst: bool = False) -> Limiter:
+    """The process-wide limiter for ``key`` (created on first use).
+
+    ``burst=False`` gives a :class:`RateLimiter` (burst 1, 5% margin);
+    ``burst=True`` a :class:`WindowLimiter` of ``rate`` per second.
+    """
+    kind = WindowLimiter if burst else RateLimiter
     with _registry_lock:
         limiter = _registry.get(key)
-        if limiter is None or limiter.rate != rate:
-            limiter = _registry[key] = RateLimiter(rate, margin=margin)
+        if not isinstance(limiter, kind) or limiter.rate != rate:
+            limiter = _registry[key] = RateLimiter(rate) if not burst else WindowLimiter(int(rate))
         return limiter

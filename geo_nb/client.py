@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any, Unpack
@@ -35,6 +36,11 @@ from .urls import rewrite_url
 __all__ = ["GEOClient"]
 
 log = logging.getLogger("geo_nb")
+
+# Answers bigger than this (a series with hundreds of samples) are parsed in a
+# worker thread so the event loop (progress bars, widgets) stays responsive;
+# smaller ones are parsed on the loop, which avoids GIL contention with it.
+_DIGEST_IN_THREAD = 512 * 1024
 
 
 def _callbacks(progress: bool, on_progress: ProgressCallback | None) -> list[ProgressCallback]:
@@ -164,15 +170,27 @@ class GEOClient:
                     url=str(response.url),
                 )
             body = response.content
-        url = f"{settings.acc_url}?acc={accession}"
-        text = body.decode("utf-8", errors="replace")
-        check_soft(text, accession, url)
-        entities = parse_soft(body, source=f"acc.cgi response for {accession}")
-        converted = convert_entities(entities, lambda u: rewrite_url(u, settings.ftp_url))
-        _check_requested(accession, converted, url)
-        if fetched:
-            self.cache.put(key, body, url=url)
+            # Answers arrive in waves; let the requests queued behind this one go out
+            # before spending CPU on it.
+            await asyncio.sleep(0)
+        cache_as = key if fetched else None
+        if len(body) > _DIGEST_IN_THREAD:
+            converted = await asyncio.to_thread(self._digest, accession, body, cache_as)
+        else:
+            converted = self._digest(accession, body, cache_as)
         memory_cache.put(memory_key, converted)
+        return converted
+
+    def _digest(self, accession: str, body: bytes, cache_as: str | None) -> Converted:
+        """Check, parse and convert one acc.cgi answer; cache it under ``cache_as``."""
+        ftp_url = self.settings.ftp_url
+        url = f"{self.settings.acc_url}?acc={accession}"
+        check_soft(body.decode("utf-8", errors="replace"), accession, url)
+        entities = parse_soft(body, source=f"acc.cgi response for {accession}")
+        converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
+        _check_requested(accession, converted, url)
+        if cache_as is not None:
+            self.cache.put(cache_as, body, url=url)
         return converted
 
 

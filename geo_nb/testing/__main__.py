@@ -7,6 +7,7 @@ import shlex
 import threading
 
 from .emulator import NCBIEmulator
+from .synth import clone_series
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +23,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="do not answer 429 above 3 (10) requests/s"
     )
+    parser.add_argument(
+        "--clone",
+        action="append",
+        default=[],
+        metavar="GSE:N",
+        help="add N clones of a recorded series (and its samples) as GSE9000001...; repeatable",
+    )
     args = parser.parse_args(argv)
     emulator = NCBIEmulator(
         args.data,
@@ -32,6 +40,18 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
     )
     with emulator:
+        first = 9_000_001
+        for spec in args.clone:
+            template, _, count = spec.partition(":")
+            made = clone_series(
+                emulator.store,
+                template,
+                int(count or 1),
+                first_series=first,
+                first_sample=first * 10,
+            )
+            first += len(made)
+            print(f"cloned {template} as {made[0]}..{made[-1]}", flush=True)
         print(f"NCBI emulator serving {emulator.base_url} (Ctrl-C to stop). Export:", flush=True)
         for name, value in emulator.env().items():
             print(f"export {name}={shlex.quote(value)}", flush=True)

@@ -58,6 +58,9 @@ class EmulatorServer(ThreadingHTTPServer):
     """ThreadingHTTPServer with daemon threads that knows its emulator and open connections."""
 
     daemon_threads = True
+    # The default backlog of 5 drops SYNs when 10+ clients connect at once, and each
+    # dropped SYN costs the client a 1 s retransmission: a benchmark artifact.
+    request_queue_size = 128
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], emulator: NCBIEmulator) -> None:
