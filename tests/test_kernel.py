@@ -47,14 +47,23 @@ def test_five_queued_sync_calls_all_reply(geo_env: NCBIEmulator) -> None:
             replies[message["parent_header"]["msg_id"]] = message["content"]["status"]
         assert [replies.get(msg_id) for msg_id in sent] == ["ok"] * len(sent)
         printed = []
+        widgets = []
         while True:
             try:
                 message = kc.get_iopub_msg(timeout=0.5)
             except queue.Empty:
                 break
-            if message["msg_type"] == "stream" and message["content"]["name"] == "stdout":
-                printed.append(message["content"]["text"])
+            content = message["content"]
+            if message["msg_type"] == "stream" and content["name"] == "stdout":
+                printed.append(content["text"])
+            elif message["msg_type"] == "display_data":
+                widgets.append("application/vnd.jupyter.widget-view+json" in content["data"])
+            elif message["msg_type"] == "comm_msg":
+                printed.append(str(content["data"].get("state", {}).get("value", "")))
         output = "".join(printed)
+        # progress=True (the default) shows tqdm's widget bar with count, rate and errors.
+        assert widgets and all(widgets)
+        assert "errors=0" in output.replace("\u2007", " ")
         assert (
             "cell0 6" in output
             and "cell1 True" in output
