@@ -98,8 +98,8 @@ def _demo(args: argparse.Namespace) -> None:
     context = contextlib.nullcontext() if args.online else _offline()
     with context:
         where = "NCBI" if args.online else "the bundled GEO recordings (offline)"
-        print(f"Searching {where} for ATAC-seq series in human samples...")
-        hits = search("ATAC-seq", organism="Homo sapiens", max_results=20, progress=not args.quiet)
+        print(f"Searching {where} for SETD2 series in human samples...")
+        hits = search("SETD2", organism="Homo sapiens", max_results=20, progress=not args.quiet)
         print(f"NCBI understood: {hits.attrs['query_translation']}")
         _show("hits", hits, ["accession", "title", "n_samples", "published"])
         print("\nFetching their metadata...")

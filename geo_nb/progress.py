@@ -140,7 +140,8 @@ class TqdmRenderer:
             self._bars[event.stage] = bar
         if event.kind in ("advance", "finish"):
             bar.update(event.done - bar.n)
-            bar.set_postfix(errors=event.errors, refresh=False)
+            if event.stage != "search":
+                bar.set_postfix(errors=event.errors, refresh=False)
         if event.kind == "finish":
             bar.refresh()
             bar.close()
