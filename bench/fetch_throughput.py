@@ -102,7 +102,8 @@ def main() -> None:
 
             baseline = asyncio.run(raw_httpx(base, accessions, args.concurrency))
             cold, res = timed()
-            assert res.errors.empty and len(res.series) == args.series, res.errors
+            if not res.errors.empty or len(res.series) != args.series:
+                raise SystemExit(f"the cold fetch was incomplete:\n{res.errors}")
             warm_memory, _ = timed()
             memory_cache.clear()
             warm_disk, _ = timed()
