@@ -16,6 +16,7 @@ means for the thing it asked for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import hashlib
@@ -24,7 +25,7 @@ import random
 import ssl
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -35,7 +36,7 @@ from ._version import __version__
 from .errors import RateLimitedError, UnavailableError, redact
 from .settings import Settings
 
-__all__ = ["HttpClient", "Service"]
+__all__ = ["HttpClient", "Service", "retry_after", "retry_delay"]
 
 log = logging.getLogger("geo_nb.http")
 
@@ -49,7 +50,7 @@ USER_AGENT = f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """One verified TLS context per process: loading the CA bundle takes ~50 ms."""
     return httpx.create_ssl_context()
 
@@ -60,6 +61,22 @@ class Service(StrEnum):
     EUTILS = "eutils"
     ACC = "acc"
     FTP = "ftp"
+
+
+def retry_delay(
+    attempt: int, *, retry_after: float | None = None, status: int | None = None
+) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: exponential backoff with full
+    jitter, at least what ``Retry-After`` asked, and at least 1 s after a 429."""
+    delay = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
+    if retry_after is not None:
+        return max(delay, retry_after)
+    return max(delay, 1.0) if status == 429 else delay
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The response's ``Retry-After`` in seconds (number or HTTP date), if any."""
+    return _retry_after(response)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -129,7 +146,7 @@ class HttpClient:
                     max_keepalive_connections=settings.max_concurrency + 5,
                 ),
                 transport=self._transport,
-                verify=_ssl_context(),
+                verify=ssl_context(),
                 follow_redirects=True,
                 headers={"User-Agent": USER_AGENT},
             )
@@ -191,11 +208,7 @@ class HttpClient:
                         break
             if attempt == attempts:
                 break
-            delay = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
-            if wait is not None:
-                delay = max(delay, wait)
-            elif status == 429:
-                delay = max(delay, 1.0)
+            delay = retry_delay(attempt, retry_after=wait, status=status)
             self.retries += 1
             log.info(
                 "retrying %s in %.2f s (attempt %d/%d): %s",
@@ -229,6 +242,33 @@ class HttpClient:
         async with self._slots:
             await limiter.acquire()
             return await client.request(method, url, params=params, data=data, headers=headers)
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the ``max_concurrency`` acc.cgi/FTP slots (for work done
+        outside this client, such as extracting from an archive in a thread)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.max_concurrency)
+        async with self._slots:
+            yield
+
+    def limiter(self, service: Service) -> Limiter:
+        """The process-wide rate limiter this client uses for ``service``."""
+        return self._limiters[service]
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, url: str, *, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """One streamed GET from the FTP tree, within its limits (no retries here:
+        a downloader retries by resuming where the body stopped)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.max_concurrency)
+        async with self._slots:
+            await self._limiters[Service.FTP].acquire()
+            self.counts[Service.FTP.value] += 1
+            async with self._pool().stream("GET", url, headers=headers) as response:
+                yield response
 
     def _failure(
         self,

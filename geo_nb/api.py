@@ -69,16 +69,25 @@ async def afetch(
     accessions: str | Iterable[str],
     *,
     refresh: bool = False,
+    files: bool = True,
+    exact_sizes: bool = False,
+    expand_superseries: bool = False,
     progress: bool = True,
     on_progress: ProgressCallback | None = None,
     settings: Settings | None = None,
     **overrides: Any,
 ) -> GEOResult:
-    """Fetch metadata (async); see :func:`fetch`."""
+    """Fetch metadata and the file inventory (async); see :func:`fetch`."""
     _split_keywords("fetch", overrides)
     async with GEOClient(settings, **overrides) as client:
         return await client.fetch(
-            accessions, refresh=refresh, progress=progress, on_progress=on_progress
+            accessions,
+            refresh=refresh,
+            files=files,
+            exact_sizes=exact_sizes,
+            expand_superseries=expand_superseries,
+            progress=progress,
+            on_progress=on_progress,
         )
 
 
@@ -99,10 +108,12 @@ def search(query: str = "", **keywords: Any) -> pd.DataFrame:
 
 
 def fetch(accessions: str | Iterable[str], **keywords: Any) -> GEOResult:
-    """Fetch metadata for GSE/GSM/GPL accessions and return a GEOResult (sync).
+    """Fetch metadata and the sized file inventory; return a GEOResult (sync).
 
-    Keywords: ``refresh``, ``progress``, ``on_progress``, ``settings`` and any
-    Settings field.
+    Keywords: ``refresh``, ``files`` (default True: list and size every
+    supplementary file), ``exact_sizes`` (HEAD the files still unsized),
+    ``expand_superseries`` (also fetch SubSeries), ``progress``,
+    ``on_progress``, ``settings`` and any Settings field.
 
     Example:
         >>> # res = geo_nb.fetch(["GSE146537", "GSM11805"])

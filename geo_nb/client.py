@@ -26,8 +26,9 @@ from ._http import HttpClient, Service
 from .accessions import normalize_accessions
 from .errors import GeoNBError, UnexpectedResponseError
 from .eutils import SearchFilters, build_term, run_search
+from .inventory import FolderReader, SeriesFolder, build_inventory, unsized
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
-from .records import FetchError, GEORecords, Platform, Sample, Series
+from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
 from .soft import parse_soft
@@ -107,46 +108,109 @@ class GEOClient:
         accessions: str | Iterable[str],
         *,
         refresh: bool = False,
+        files: bool = True,
+        exact_sizes: bool = False,
+        expand_superseries: bool = False,
         progress: bool = True,
         on_progress: ProgressCallback | None = None,
     ) -> GEOResult:
-        """Fetch metadata for GSE, GSM and GPL accessions, concurrently.
+        """Fetch metadata (and the sized file inventory) for GSE, GSM and GPL accessions.
 
         Invalid accessions raise :class:`~geo_nb.errors.InvalidAccessionError`
         before any request. Accessions that fail become rows of
-        ``result.errors``; the others are complete. ``refresh=True`` ignores
-        both caches (and refreshes them).
+        ``result.errors``; the others are complete.
+
+        ``files=True`` also reads each series' ``suppl/`` folder and its
+        ``filelist.txt``, so ``result.files`` lists every file with its size;
+        ``exact_sizes=True`` sends HEAD requests for the files still unsized.
+        No file body is downloaded. ``expand_superseries=True`` also fetches
+        the SubSeries of every SuperSeries. ``refresh=True`` ignores both
+        caches (and refreshes them).
         """
         wanted = normalize_accessions(accessions)
-        reporter = ProgressReporter("metadata", len(wanted), _callbacks(progress, on_progress))
-        reporter.start()
+        callbacks = _callbacks(progress, on_progress)
+        metadata = ProgressReporter("metadata", len(wanted), callbacks)
+        listings = ProgressReporter("inventory", _series_count(wanted), callbacks if files else [])
+        reader = FolderReader(self.http, self.cache, self.settings)
+        folders: dict[str, SeriesFolder] = {}
 
         async def one(accession: str) -> list[Converted | FetchError]:
             try:
                 converted = await self._record(accession, refresh=refresh)
-            except GeoNBError as exc:
-                reporter.advance(accession, ok=False)
-                return [FetchError(accession=accession, kind=exc.kind, message=str(exc))]
             except Exception as exc:
-                log.exception("unexpected error while fetching %s", accession)
-                reporter.advance(accession, ok=False)
-                return [
-                    FetchError(
-                        accession=accession,
-                        kind="internal_error",
-                        message=f"{accession}: unexpected {type(exc).__name__}: {exc}. "
-                        "This is a geo_nb bug; please report it.",
-                    )
-                ]
+                metadata.advance(accession, ok=False)
+                if files and accession.startswith("GSE"):
+                    listings.advance(accession)
+                return [_failure(accession, exc)]
             gap = _missing_samples(accession, converted)
-            reporter.advance(accession, ok=gap is None)
-            return [converted] if gap is None else [converted, gap]
+            metadata.advance(accession, ok=gap is None)
+            outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
+            if files and accession.startswith("GSE"):
+                try:
+                    folders[accession] = await reader.series_folder(accession, refresh=refresh)
+                    listings.advance(accession)
+                except Exception as exc:
+                    listings.advance(accession, ok=False)
+                    outcome.append(_failure(accession, exc))
+            return outcome
+
+        requested = list(wanted)
+        outcomes: list[Converted | FetchError] = []
+        metadata.start()
+        listings.start()
+        try:
+            pending = wanted
+            while pending:
+                groups = await gather_or_cancel(one(a) for a in pending)
+                outcomes += [o for group in groups for o in group]
+                pending = _subseries(outcomes, requested) if expand_superseries else []
+                requested += pending
+                metadata.total = len(requested)
+                listings.total = _series_count(requested)
+        finally:
+            metadata.finish()
+            listings.finish()
+        records = _assemble(requested, outcomes)
+        if files:
+            rows = build_inventory(records, folders, self.settings.ftp_url)
+            errors: list[FetchError] = []
+            if exact_sizes:
+                rows, errors = await self._exact_sizes(reader, rows, refresh, callbacks)
+            records = records.model_copy(update={"files": rows, "errors": records.errors + errors})
+        return GEOResult(records, settings=self.settings)
+
+    async def _exact_sizes(
+        self,
+        reader: FolderReader,
+        rows: list[SupplementaryFile],
+        refresh: bool,
+        callbacks: list[ProgressCallback],
+    ) -> tuple[list[SupplementaryFile], list[FetchError]]:
+        targets = unsized(rows, self.settings.ftp_url)
+        reporter = ProgressReporter("sizes", len(targets), callbacks)
+        reporter.start()
+
+        async def head(url: str, owner: str) -> tuple[str, int | None, FetchError | None]:
+            try:
+                size = await reader.head_size(url, accession=owner, refresh=refresh)
+            except Exception as exc:
+                reporter.advance(owner, ok=False)
+                return url, None, _failure(owner, exc)
+            reporter.advance(owner)
+            return url, size, None
 
         try:
-            outcomes = await gather_or_cancel(one(a) for a in wanted)
+            results = await gather_or_cancel(head(u, o) for u, o in targets.items())
         finally:
             reporter.finish()
-        return GEOResult(_assemble(wanted, [o for group in outcomes for o in group]))
+        sizes = {url: size for url, size, _ in results if size is not None}
+        sized = [
+            r.model_copy(update={"size_bytes": sizes[r.url], "size_source": "head"})
+            if r.size_bytes is None and r.url in sizes
+            else r
+            for r in rows
+        ]
+        return sized, [error for _, _, error in results if error is not None]
 
     async def _record(self, accession: str, *, refresh: bool) -> Converted:
         settings = self.settings
@@ -192,6 +256,35 @@ class GEOClient:
         if cache_as is not None:
             self.cache.put(cache_as, body, url=url)
         return converted
+
+
+def _series_count(accessions: Iterable[str]) -> int:
+    return sum(1 for a in accessions if a.startswith("GSE"))
+
+
+def _failure(accession: str, exc: Exception) -> FetchError:
+    """A FetchError row for ``exc``; unexpected exceptions are logged as bugs."""
+    if isinstance(exc, GeoNBError):
+        return FetchError(accession=accession, kind=exc.kind, message=str(exc))
+    log.error("unexpected error while fetching %s", accession, exc_info=exc)
+    return FetchError(
+        accession=accession,
+        kind="internal_error",
+        message=f"{accession}: unexpected {type(exc).__name__}: {exc}. "
+        "This is a geo_nb bug; please report it.",
+    )
+
+
+def _subseries(outcomes: Iterable[Converted | FetchError], requested: list[str]) -> list[str]:
+    """SubSeries of the fetched SuperSeries that were not asked for yet."""
+    found: dict[str, None] = {}
+    for outcome in outcomes:
+        if isinstance(outcome, tuple):
+            for series in outcome[0]:
+                for sub in series.superseries_of:
+                    if sub not in requested:
+                        found.setdefault(sub, None)
+    return list(found)
 
 
 def _check_requested(accession: str, converted: Converted, url: str) -> None:

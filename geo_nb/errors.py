@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 __all__ = [
+    "ChecksumError",
     "ConfigError",
     "FetchFailedError",
     "GeoNBError",
@@ -31,8 +32,10 @@ __all__ = [
     "PrivateError",
     "QueryError",
     "RateLimitedError",
+    "SizeMismatchError",
     "UnavailableError",
     "UnexpectedResponseError",
+    "UnsafePathError",
     "WithdrawnError",
     "redact",
 ]
@@ -156,6 +159,24 @@ class UnexpectedResponseError(NCBIError):
     """
 
     kind = "unexpected_response"
+
+
+class SizeMismatchError(NCBIError):
+    """A downloaded file's size differs from the size GEO lists for it."""
+
+    kind = "size_mismatch"
+
+
+class ChecksumError(NCBIError):
+    """A downloaded file's MD5 differs from the checksum GEO publishes for it."""
+
+    kind = "checksum_mismatch"
+
+
+class UnsafePathError(GeoNBError, ValueError):
+    """A file name would write outside the download folder, or is not a plain name."""
+
+    kind = "unsafe_path"
 
 
 class FetchFailedError(GeoNBError):

@@ -85,6 +85,7 @@ FILE_COLUMNS: dict[str, ColumnKind] = {
     "compression": "str",
     "size_bytes": "int",
     "size_source": "str",
+    "size_exact": "bool",
     "archive": "str",
 }
 PLATFORM_COLUMNS: dict[str, ColumnKind] = {
@@ -228,33 +229,45 @@ def _file_row(series_accession: str | None, f: SupplementaryFile) -> dict[str, A
         "accession": f.owner,
         "level": f.level,
         "name": f.name,
-        "url": f.url,
+        "url": f.url or None,
         "category": f.category,
         "format": f.format,
         "compression": f.compression,
         "size_bytes": f.size_bytes,
         "size_source": f.size_source,
+        "size_exact": None if f.size_bytes is None else f.size_source != "listing",
         "archive": f.archive,
     }
 
 
 def files_frame(records: GEORecords) -> pd.DataFrame:
-    """One row per supplementary file named in the records.
+    """One row per supplementary file.
 
-    Series files, then the files of each (series, sample) pair, then the files of
-    platforms that were asked for by accession (a platform that merely came
-    with a series is not that series' data).
+    With an inventory (``fetch(..., files=True)``): every file it found, sized.
+    Without: the files named in the records. Either way a SuperSeries lists
+    only its own files (its samples' files belong to its SubSeries), and a
+    platform's files appear only when the platform was asked for by accession.
+    ``attrs["superseries"]`` maps each SuperSeries to its SubSeries.
     """
-    rows: list[dict[str, Any]] = []
-    requested = set(records.requested)
-    for series in records.series:
-        rows.extend(_file_row(series.accession, f) for f in series.supplementary_files)
-    for series_accession, sample in sample_memberships(records):
-        rows.extend(_file_row(series_accession, f) for f in sample.supplementary_files)
-    for platform in records.platforms:
-        if platform.accession in requested:
-            rows.extend(_file_row(None, f) for f in platform.supplementary_files)
-    return make_frame(rows, FILE_COLUMNS)
+    if records.files is not None:
+        rows = [_file_row(f.series_accession, f) for f in records.files]
+    else:
+        rows = []
+        supers = {s.accession for s in records.series if s.is_superseries}
+        requested = set(records.requested)
+        for series in records.series:
+            rows.extend(_file_row(series.accession, f) for f in series.supplementary_files)
+        for series_accession, sample in sample_memberships(records):
+            if series_accession not in supers:
+                rows.extend(_file_row(series_accession, f) for f in sample.supplementary_files)
+        for platform in records.platforms:
+            if platform.accession in requested:
+                rows.extend(_file_row(None, f) for f in platform.supplementary_files)
+    frame = make_frame(rows, FILE_COLUMNS)
+    frame.attrs["superseries"] = {
+        s.accession: list(s.superseries_of) for s in records.series if s.is_superseries
+    }
+    return frame
 
 
 def platforms_frame(platforms: Iterable[Platform]) -> pd.DataFrame:

@@ -104,12 +104,24 @@ class ProgressReporter:
             self.errors += count
         self._emit("advance", accession, ok)
 
+    def fail(self, accession: str | None = None, message: str = "") -> None:
+        """Record one failed item without counting progress (e.g. a failed download)."""
+        self.errors += 1
+        self._emit("advance", accession, False, message)
+
     def finish(self, message: str = "") -> None:
         """Announce the end of the stage (also after a failure or cancellation)."""
         self._emit("finish", message=message)
 
 
-_DESCRIPTIONS = {"search": "Searching GEO", "metadata": "Fetching metadata"}
+_DESCRIPTIONS = {
+    "search": "Searching GEO",
+    "metadata": "Fetching metadata",
+    "inventory": "Listing files",
+    "sizes": "Sizing files",
+    "download": "Downloading",
+}
+_UNITS = {"search": "hits", "inventory": "series", "sizes": "files", "download": "B"}
 
 
 class TqdmRenderer:
@@ -129,16 +141,21 @@ class TqdmRenderer:
         if event.kind == "start" or bar is None:
             if bar is not None:
                 bar.close()
-            unit = "hits" if event.stage == "search" else "records"
+            unit = _UNITS.get(event.stage, "records")
+            scaled = unit == "B"
             bar = tqdm(
                 total=event.total,
                 desc=_DESCRIPTIONS.get(event.stage, event.stage),
-                unit=f" {unit}",
+                unit=unit if scaled else f" {unit}",
+                unit_scale=scaled,
+                unit_divisor=1024 if scaled else 1000,
                 leave=True,
                 **self._kwargs,
             )
             self._bars[event.stage] = bar
         if event.kind in ("advance", "finish"):
+            if event.total != bar.total:
+                bar.total = event.total
             bar.update(event.done - bar.n)
             if event.stage != "search":
                 bar.set_postfix(errors=event.errors, refresh=False)

@@ -38,7 +38,12 @@ class SupplementaryFile(_Record):
     """A supplementary file named in a record (or found in its FTP folder).
 
     ``url`` points at the configured FTP base; ``source_url`` is the address as
-    GEO wrote it. Sizes are unknown (None) until the inventory fills them in.
+    GEO wrote it (or the folder listing's, for files only the listing names).
+    ``size_source`` says where ``size_bytes`` came from: ``"filelist"`` (exact,
+    GEO's ``filelist.txt``), ``"head"`` (exact, the server's Content-Length) or
+    ``"listing"`` (approximate: the folder listing rounds to e.g. ``375M``).
+    ``archive`` names the ``RAW.tar`` that also holds the file. In an
+    inventory, ``series_accession`` is the series the row was listed for.
     """
 
     owner: str
@@ -52,6 +57,7 @@ class SupplementaryFile(_Record):
     size_bytes: int | None = None
     size_source: str | None = None
     archive: str | None = None
+    series_accession: str | None = None
 
 
 class Channel(_Record):
@@ -149,3 +155,5 @@ class GEORecords(_Record):
     samples: list[Sample] = Field(default_factory=list)
     platforms: list[Platform] = Field(default_factory=list)
     errors: list[FetchError] = Field(default_factory=list)
+    files: list[SupplementaryFile] | None = None
+    """The sized file inventory, when the fetch built one (``files=True``)."""

@@ -13,13 +13,36 @@ Example:
 from __future__ import annotations
 
 import html
+import warnings
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
 from .errors import FetchFailedError
-from .frames import errors_frame, files_frame, platforms_frame, samples_frame, series_frame
+from .frames import (
+    errors_frame,
+    files_frame,
+    make_frame,
+    platforms_frame,
+    samples_frame,
+    series_frame,
+)
+from .plan import DownloadPlan, human_size, select_files
 from .records import GEORecords
+from .settings import Settings
+
+RAW_CATEGORIES = ("sequencing", "microarray")
+SUMMARY_COLUMNS: dict[str, Any] = {
+    "series_accession": "str",
+    "category": "str",
+    "n_files": "int",
+    "total_bytes": "int",
+    "approximate": "int",
+    "unsized": "int",
+    "formats": "list",
+    "subseries": "list",
+}
 
 __all__ = ["GEOResult"]
 
@@ -37,8 +60,9 @@ class GEOResult:
     into an exception for scripts that want all-or-nothing.
     """
 
-    def __init__(self, records: GEORecords) -> None:
+    def __init__(self, records: GEORecords, *, settings: Settings | None = None) -> None:
         self._records = records
+        self._settings = settings
 
     @property
     def records(self) -> GEORecords:
@@ -80,6 +104,98 @@ class GEOResult:
             raise FetchFailedError([(e.accession, e.kind, e.message) for e in self._records.errors])
         return self
 
+    def files_summary(self) -> pd.DataFrame:
+        """Per series and category: file count, total bytes, unsized files, formats.
+
+        ``total_bytes`` sums the known sizes (``approximate`` counts how many of
+        them come from a rounded folder listing, ``unsized`` how many have no
+        size). ``subseries`` names, for a SuperSeries, the SubSeries that hold
+        its samples' files.
+
+        Example:
+            >>> # res.files_summary().query("category == 'raw_archive'")
+        """
+        files = self.files
+        supers = files.attrs.get("superseries", {})
+        rows = []
+        for (series, category), group in files.groupby(
+            [files["series_accession"].fillna(""), "category"], sort=False
+        ):
+            rows.append(
+                {
+                    "series_accession": series or None,
+                    "category": category,
+                    "n_files": len(group),
+                    "total_bytes": int(group["size_bytes"].fillna(0).sum()),
+                    "approximate": int((group["size_source"] == "listing").sum()),
+                    "unsized": int(group["size_bytes"].isna().sum()),
+                    "formats": sorted({f for f in group["format"].dropna() if f}),
+                    "subseries": list(supers.get(series, [])),
+                }
+            )
+        return make_frame(rows, SUMMARY_COLUMNS)
+
+    def has_raw_data(self, accession: str | None = None) -> bool | pd.Series:
+        """Whether a series offers raw data: reads (SRA, fastq...) or raw array files.
+
+        Raw data are sequencing reads (linked SRA experiments or read files)
+        and raw microarray files (CEL, IDAT, GPR...), also inside RAW.tar. With
+        an ``accession`` (series or sample), a bool; without, a boolean Series
+        indexed by series accession.
+        """
+        files = self.files
+        raw_files = files[files["category"].isin(RAW_CATEGORIES)]
+        with_files = set(raw_files["series_accession"].dropna()) | set(raw_files["accession"])
+        sra = {m.accession for m in self._records.samples if m.sra_experiment}
+        answer: dict[str, bool] = {}
+        for series in self._records.series:
+            samples = set(series.sample_ids)
+            answer[series.accession] = bool(
+                series.accession in with_files
+                or series.sra_study
+                or samples & sra
+                or samples & with_files
+            )
+        if accession is None:
+            return pd.Series(answer, dtype=bool, name="has_raw_data").rename_axis("accession")
+        key = accession.strip().upper()
+        if key in answer:
+            return answer[key]
+        if key in {m.accession for m in self._records.samples}:
+            return key in sra or key in with_files
+        raise KeyError(f"{accession} is not a series or sample of this result.")
+
+    def download_size(self, **filters: Any) -> int:
+        """Bytes the files matching ``filters`` would take (see :meth:`plan`).
+
+        Files of unknown size count as 0 and a warning says how many there are.
+        """
+        plan = self.plan(**filters)
+        if plan.unknown_sizes:
+            warnings.warn(
+                f"{plan.unknown_sizes} matching file(s) have no known size and count as 0; "
+                "fetch with exact_sizes=True to size them.",
+                stacklevel=2,
+            )
+        return plan.total_bytes
+
+    def links(self, **filters: Any) -> list[str]:
+        """URLs of the files matching ``filters`` (see :meth:`plan`), one per file."""
+        return [str(u) for u in self.plan(**filters).files["url"].dropna()]
+
+    def plan(self, **filters: Any) -> DownloadPlan:
+        """A :class:`~geo_nb.plan.DownloadPlan` of the files matching every filter.
+
+        Filters: ``category``, ``format``, ``level`` (a value or a list),
+        ``pattern`` (a regex searched in the name), ``max_size`` (bytes or
+        ``"500M"``), ``accessions`` (series or samples).
+
+        Example:
+            >>> # res.plan(category="genome_track", max_size="1G").download("data/")
+        """
+        chosen = select_files(self.files, **filters)
+        return DownloadPlan(chosen, inventory=self.files, settings=self._settings)
+
     def _counts(self) -> list[str]:
         return [
             _plural(len(self._records.series), "series").replace("seriess", "series"),
@@ -97,6 +213,21 @@ class GEOResult:
         if len(self.series):
             shown = self.series[["accession", "title", "n_samples"]].head(20)
             parts.append(shown.to_html(index=False, escape=True))
+        if len(self.files):
+            files = self.files
+            by_category = files.groupby("category").agg(
+                files=("name", "size"), bytes=("size_bytes", "sum")
+            )
+            by_category["size"] = by_category["bytes"].map(human_size)
+            parts.append("<div><strong>Files by category</strong></div>")
+            parts.append(by_category[["files", "size"]].to_html(escape=True))
+        supers = self.files.attrs.get("superseries", {})
+        for series, subs in supers.items():
+            parts.append(
+                f"<div>{html.escape(series)} is a SuperSeries: its samples' files are listed "
+                f"under its SubSeries {html.escape(', '.join(subs))} "
+                "(fetch with expand_superseries=True).</div>"
+            )
         if len(self.errors):
             parts.append("<div><strong>Errors</strong></div>")
             parts.append(self.errors.to_html(index=False, escape=True))

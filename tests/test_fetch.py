@@ -183,12 +183,12 @@ def test_memory_cache_needs_no_disk(geo_env: NCBIEmulator, tmp_path: Path) -> No
 
 
 def test_corrupt_cache_entry_is_refetched(geo_env: NCBIEmulator) -> None:
-    first = geo_nb.fetch("GSE150868", progress=False)
+    first = geo_nb.fetch("GSE150868", progress=False, files=False)
     (entry,) = Path(Settings().cache_dir).rglob("*.gz")
     blob = entry.read_bytes()
     entry.write_bytes(blob[: len(blob) // 3])
     memory_cache.clear()
-    second = geo_nb.fetch("GSE150868", progress=False)
+    second = geo_nb.fetch("GSE150868", progress=False, files=False)
     assert second.records == first.records
     assert len(acc_requests(geo_env)) == 2
     (again,) = Path(Settings().cache_dir).rglob("*.gz")
@@ -207,8 +207,12 @@ def test_progress_events(geo_env: NCBIEmulator) -> None:
     geo_nb.fetch(
         ["GSE146537", "GSE999999999", "GSM11805"], progress=False, on_progress=events.append
     )
+    assert {e.stage for e in events} == {"metadata", "inventory"}
+    listed = [e for e in events if e.stage == "inventory"]
+    assert [e.kind for e in listed] == ["start", "advance", "advance", "finish"]
+    assert listed[-1].total == 2 and listed[-1].errors == 0
+    events = [e for e in events if e.stage == "metadata"]
     assert [e.kind for e in events] == ["start", "advance", "advance", "advance", "finish"]
-    assert {e.stage for e in events} == {"metadata"}
     assert events[-1].done == 3 and events[-1].errors == 1 and events[-1].total == 3
     assert {e.accession for e in events if e.kind == "advance"} == {
         "GSE146537",

@@ -1,0 +1,246 @@
+"""The sized file inventory: what each series holds, before anything is downloaded.
+
+Three sources are merged, best first:
+
+1. ``suppl/filelist.txt``: exact sizes of ``GSEx_RAW.tar`` and of every member
+   (``size_source="filelist"``);
+2. the ``suppl/`` folder listing: every series-level file, with a rounded size
+   such as ``375M`` (``"listing"``, approximate);
+3. HEAD requests, only with ``exact_sizes=True``, for whatever is still unsized
+   (``"head"``, exact).
+
+A sample file that is also a member of the RAW.tar is one row: the sample's,
+with the member's exact size and ``archive`` naming the tar. A SuperSeries
+lists only its own folder; its samples' files belong to its SubSeries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from ._cache import DiskCache, cache_key, memory_cache
+from ._http import HttpClient, Service
+from .accessions import ftp_dir, is_accession
+from .errors import NotFoundError, ParseError, UnexpectedResponseError
+from .files import classify_file
+from .listing import ArchiveMember, ListingEntry, parse_filelist, parse_listing
+from .records import GEORecords, Level, SupplementaryFile
+from .settings import Settings
+
+__all__ = ["FolderReader", "SeriesFolder", "build_inventory"]
+
+_ABSENT = b""
+
+
+@dataclass(frozen=True)
+class SeriesFolder:
+    """A series' ``suppl/`` folder: its files and, if present, its filelist.txt."""
+
+    accession: str
+    url: str
+    entries: list[ListingEntry] = field(default_factory=list)
+    archives: dict[str, int | None] = field(default_factory=dict)
+    members: list[ArchiveMember] = field(default_factory=list)
+
+
+class FolderReader:
+    """Reads folder listings, ``filelist.txt`` files and HEAD sizes, with caching."""
+
+    def __init__(self, http: HttpClient, cache: DiskCache, settings: Settings) -> None:
+        self.http = http
+        self.cache = cache
+        self.settings = settings
+
+    async def text(self, url: str, *, accession: str, refresh: bool) -> str | None:
+        """The text at ``url``, or None when the server says there is none (403/404).
+
+        Answers are cached on disk like acc.cgi answers ("none" included).
+        """
+        key = cache_key("ftp", url)
+        body = None if refresh else self.cache.get(key)
+        if body is None:
+            response = await self.http.request(Service.FTP, "GET", url, accession=accession)
+            if response.status_code in (403, 404):
+                body = _ABSENT
+            elif response.status_code != 200:
+                raise UnexpectedResponseError(
+                    f"{accession}: {url} answered HTTP {response.status_code}. Try again later.",
+                    accession=accession,
+                    url=url,
+                )
+            else:
+                body = response.content
+            self.cache.put(key, body, url=url)
+        return None if body == _ABSENT else body.decode("utf-8", errors="replace")
+
+    async def series_folder(self, accession: str, *, refresh: bool) -> SeriesFolder:
+        """List ``series/.../suppl/`` and read its filelist.txt if it has one."""
+        memory_key = ("folder", self.settings.ftp_url, accession)
+        if not refresh:
+            cached: SeriesFolder | None = memory_cache.get(memory_key)
+            if cached is not None:
+                return cached
+        url = f"{self.settings.ftp_url}/{ftp_dir(accession)}/suppl/"
+        page = await self.text(url, accession=accession, refresh=refresh)
+        folder = SeriesFolder(accession, url)
+        if page is not None:
+            try:
+                entries = [e for e in parse_listing(page, url=url) if not e.is_dir]
+            except ParseError as exc:
+                raise UnexpectedResponseError(
+                    f"{accession}: the file listing at {url} is not a folder listing (an error "
+                    "or bot-challenge page). Try again later.",
+                    accession=accession,
+                    url=url,
+                ) from exc
+            archives: dict[str, int | None] = {}
+            members: list[ArchiveMember] = []
+            if any(e.name == "filelist.txt" for e in entries):
+                listed = await self.text(url + "filelist.txt", accession=accession, refresh=refresh)
+                if listed is not None:
+                    archives, members = parse_filelist(listed, url=url + "filelist.txt")
+            folder = SeriesFolder(accession, url, entries, archives, members)
+        memory_cache.put(memory_key, folder)
+        return folder
+
+    async def head_size(self, url: str, *, accession: str, refresh: bool) -> int | None:
+        """The exact size of the file at ``url`` from a HEAD request.
+
+        Raises :class:`NotFoundError` when the file is missing.
+        """
+        key = cache_key("head", url)
+        body = None if refresh else self.cache.get(key)
+        if body is None:
+            response = await self.http.request(Service.FTP, "HEAD", url, accession=accession)
+            if response.status_code == 404:
+                raise NotFoundError(
+                    f"{accession}: {url.rsplit('/', 1)[-1]} is named in the record but missing "
+                    "from GEO's file server.",
+                    accession=accession,
+                    url=url,
+                )
+            length = response.headers.get("Content-Length", "")
+            if response.status_code != 200 or not length.isdigit():
+                return None
+            body = length.encode()
+            self.cache.put(key, body, url=url)
+        return int(body.decode())
+
+
+def _row(file: SupplementaryFile, series: str | None, **sized: object) -> SupplementaryFile:
+    return file.model_copy(update={"series_accession": series, **sized})
+
+
+def _sized(name: str, folder: SeriesFolder, listing: dict[str, ListingEntry]) -> dict[str, object]:
+    if name in folder.archives and folder.archives[name] is not None:
+        return {"size_bytes": folder.archives[name], "size_source": "filelist"}
+    entry = listing.get(name)
+    if entry is not None and entry.size is not None:
+        return {"size_bytes": entry.size, "size_source": "listing"}
+    return {}
+
+
+def _member_owner(name: str, series: str) -> str:
+    head = name.split("_", 1)[0].split(".", 1)[0]
+    return head if head.startswith("GSM") and is_accession(head) else series
+
+
+def _member_row(member: ArchiveMember, series: str, ftp_url: str) -> SupplementaryFile:
+    owner = _member_owner(member.name, series)
+    # GEO's RAW.tar bundles the samples' files, which also sit in each sample's folder.
+    url = f"{ftp_url}/{ftp_dir(owner)}/suppl/{quote(member.name)}" if owner != series else ""
+    kind = classify_file(member.name)
+    level: Level = "archive_member"
+    return SupplementaryFile(
+        owner=owner,
+        level=level,
+        name=member.name,
+        url=url,
+        source_url=url,
+        category=kind.category,
+        format=kind.format,
+        compression=kind.compression,
+        size_bytes=member.size,
+        size_source="filelist",
+        archive=member.archive,
+        series_accession=series,
+    )
+
+
+def build_inventory(
+    records: GEORecords, folders: dict[str, SeriesFolder], ftp_url: str
+) -> list[SupplementaryFile]:
+    """Merge record files, folder listings and filelists into one sized inventory."""
+    samples = {s.accession: s for s in records.samples}
+    rows: list[SupplementaryFile] = []
+    placed_samples: set[str] = set()
+    for series in records.series:
+        folder = folders.get(series.accession, SeriesFolder(series.accession, ""))
+        listing = {e.name: e for e in folder.entries}
+        named = {f.name for f in series.supplementary_files}
+        rows.extend(
+            _row(f, series.accession, **_sized(f.name, folder, listing))
+            for f in series.supplementary_files
+        )
+        for entry in folder.entries:
+            if entry.name not in named:
+                rows.append(_listing_row(entry, series.accession, folder.url))
+        if series.is_superseries:
+            continue
+        members = {m.name: m for m in folder.members}
+        for accession in series.sample_ids:
+            sample = samples.get(accession)
+            if sample is None:
+                continue
+            placed_samples.add(accession)
+            for f in sample.supplementary_files:
+                member = members.pop(f.name, None)
+                sized = (
+                    {}
+                    if member is None
+                    else {
+                        "size_bytes": member.size,
+                        "size_source": "filelist",
+                        "archive": member.archive,
+                    }
+                )
+                rows.append(_row(f, series.accession, **sized))
+        rows.extend(_member_row(m, series.accession, ftp_url) for m in members.values())
+    for sample in records.samples:
+        if sample.accession not in placed_samples and sample.accession in records.requested:
+            series_accession = sample.series[0] if sample.series else None
+            rows.extend(_row(f, series_accession) for f in sample.supplementary_files)
+    requested = set(records.requested)
+    for platform in records.platforms:
+        if platform.accession in requested:
+            rows.extend(_row(f, None) for f in platform.supplementary_files)
+    return rows
+
+
+def _listing_row(entry: ListingEntry, series: str, folder_url: str) -> SupplementaryFile:
+    kind = classify_file(entry.name)
+    url = folder_url + quote(entry.name)
+    return SupplementaryFile(
+        owner=series,
+        level="series",
+        name=entry.name,
+        url=url,
+        source_url=url,
+        category=kind.category,
+        format=kind.format,
+        compression=kind.compression,
+        size_bytes=entry.size,
+        size_source="listing" if entry.size is not None else None,
+        series_accession=series,
+    )
+
+
+def unsized(files: Iterable[SupplementaryFile], ftp_url: str) -> dict[str, str]:
+    """URL -> owner of the files an exact-size pass should HEAD (GEO files only)."""
+    wanted: dict[str, str] = {}
+    for f in files:
+        if f.size_bytes is None and f.url.startswith(ftp_url) and f.format != "SRA":
+            wanted.setdefault(f.url, f.owner)
+    return wanted
