@@ -18,12 +18,16 @@ from .api import afetch, asearch, fetch, search
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .files import FileKind, classify_file
+from .loaders import load_geoparse, load_series_matrices, load_series_matrix
+from .matrix import SeriesMatrix
+from .plan import DownloadPlan
 from .progress import ProgressEvent
 from .records import GEORecords, Platform, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
 
 __all__ = [
+    "DownloadPlan",
     "FetchFailedError",
     "FileKind",
     "GEOClient",
@@ -35,6 +39,7 @@ __all__ = [
     "ProgressEvent",
     "Sample",
     "Series",
+    "SeriesMatrix",
     "Settings",
     "SupplementaryFile",
     "__version__",
@@ -43,5 +48,9 @@ __all__ = [
     "classify_file",
     "errors",
     "fetch",
+    "load_geoparse",
+    "load_series_matrices",
+    "load_series_matrix",
     "search",
 ]
+
