@@ -3,7 +3,9 @@
 Benchmarks and load tests need more series than were ever recorded. A clone
 is a recorded series and its recorded samples with every accession (and the
 FTP bucket folders built from them) renumbered; the text is otherwise the
-captured text, so its shape, sizes and vocabulary stay real.
+captured text, so its shape, sizes and vocabulary stay real. The files of the
+series' and samples' FTP folders are cloned too (``filelist.txt`` renumbered,
+big files as generated content of the same size).
 
 Example:
     >>> from geo_nb.testing import DataStore
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ..accessions import bucket
+from ..accessions import bucket, ftp_dir
 from .store import DataStore
 
 __all__ = ["clone_series"]
@@ -56,5 +58,23 @@ def clone_series(
             sample_number += 1
         texts = [series.text, *(s.text for s in samples)]
         store.add_record("".join(_renumber(t, mapping) for t in texts))
+        for old, new in mapping.items():
+            _clone_folder(store, ftp_dir(old), ftp_dir(new), mapping)
         created.append(mapping[template])
     return created
+
+
+def _clone_folder(store: DataStore, old: str, new: str, mapping: dict[str, str]) -> None:
+    for entry in store.listing(old) or []:
+        source, target = f"{old}/{entry.name}", f"{new}/{_renumber(entry.name, mapping)}"
+        if entry.is_dir:
+            _clone_folder(store, source, target, mapping)
+            continue
+        file = store.ftp_file(source)
+        if file is None:
+            continue
+        if file.virtual:
+            store.add_virtual_file(target, file.size, file.mtime)
+        else:
+            text = b"".join(file.read()).decode("latin-1")
+            store.add_ftp_file(target, _renumber(text, mapping).encode("latin-1"), file.mtime)
