@@ -5,11 +5,11 @@ window, whichever event loop or thread sends them. geo_nb's sync calls run a
 fresh event loop per call in scripts and the caller's loop in Jupyter, so the
 limiters must be shared across loops and threads. ``aiolimiter`` binds each
 limiter to one event loop (it warns when reused across loops), so this module
-keeps two small thread-safe schedulers instead. Both hand out time slots under
-a lock and let the caller sleep until its slot:
+keeps two small thread-safe schedulers instead:
 
-* :class:`RateLimiter`, for E-utilities: a token bucket with burst 1 (GCRA);
-  slots are ``1/rate`` seconds apart.
+* :class:`RateLimiter`, for E-utilities: a token bucket with burst 1; each
+  request goes out at least ``1/rate`` seconds (plus a margin) after the
+  previous one actually did.
 * :class:`WindowLimiter`, for acc.cgi and the FTP tree: at most ``limit``
   slots in any ``window`` seconds, bursts allowed, so a batch starts at full
   concurrency and is only held back if it would go over the limit.
@@ -33,12 +33,20 @@ __all__ = ["Limiter", "RateLimiter", "WindowLimiter", "shared_limiter"]
 class RateLimiter:
     """At most ``rate`` acquisitions in any 1-second window (burst 1).
 
-    ``margin`` stretches the spacing (5% by default) so that network jitter
-    between here and the server cannot squeeze ``rate + 1`` arrivals into
-    one second at the server.
+    Requests are spaced by ``(1 + margin) / rate`` seconds measured from when
+    each one actually went out, not from a slot booked in advance: a waiter
+    that wakes late (a busy event loop, another thread holding the GIL)
+    pushes the next one back instead of letting it catch up, so late wake-ups
+    can never bunch requests together. The margin (10%) absorbs the jitter
+    between here and the server.
+
+    Example:
+        >>> limiter = RateLimiter(rate=3.0)
+        >>> limiter.try_acquire(), limiter.try_acquire() > 0.3
+        (0.0, True)
     """
 
-    def __init__(self, rate: float, *, margin: float = 0.05) -> None:
+    def __init__(self, rate: float, *, margin: float = 0.1) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
@@ -46,13 +54,15 @@ class RateLimiter:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
-        """Book the next free slot; return how many seconds until it starts."""
+    def try_acquire(self) -> float:
+        """Take the gate now and return 0.0, or return the seconds to wait first."""
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-            return slot - now
+            wait = self._next - now
+            if wait <= 0:
+                self._next = now + self.interval
+                return 0.0
+            return wait
 
     def defer(self, seconds: float) -> None:
         """Hold every later request back for ``seconds`` (after a 429 Retry-After)."""
@@ -60,10 +70,16 @@ class RateLimiter:
             self._next = max(self._next, time.monotonic() + seconds)
 
     async def acquire(self) -> None:
-        """Wait for this request's slot. A cancelled wait gives its slot up unused."""
-        delay = self.reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Wait until this request may go out (cancelling the wait takes nothing)."""
+        # Polling on purpose: the gate is shared across event loops and threads, which
+        # an asyncio.Event cannot be; each wait ends when the gate is due to reopen.
+        while (wait := self.try_acquire()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+
+    def acquire_blocking(self) -> None:
+        """:meth:`acquire` for worker threads."""
+        while (wait := self.try_acquire()) > 0:
+            time.sleep(wait)
 
 
 class WindowLimiter:
@@ -107,6 +123,12 @@ class WindowLimiter:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    def acquire_blocking(self) -> None:
+        """:meth:`acquire` for worker threads."""
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
+
 
 Limiter = RateLimiter | WindowLimiter
 
@@ -117,7 +139,7 @@ _registry_lock = threading.Lock()
 def shared_limiter(key: tuple[str, ...], rate: float, *, burst: bool = False) -> Limiter:
     """The process-wide limiter for ``key`` (created on first use).
 
-    ``burst=False`` gives a :class:`RateLimiter` (burst 1, 5% margin);
+    ``burst=False`` gives a :class:`RateLimiter` (burst 1, 10% margin);
     ``burst=True`` a :class:`WindowLimiter` of ``rate`` per second.
     """
     kind = WindowLimiter if burst else RateLimiter

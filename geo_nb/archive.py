@@ -141,9 +141,7 @@ def _pass_resumable(
     on_bytes: Callable[[int], None],
 ) -> None:
     start = progress.resume
-    delay = limiter.reserve()
-    if delay > 0:
-        time.sleep(delay)
+    limiter.acquire_blocking()
     headers = {"Accept-Encoding": "identity"}
     if start:
         headers["Range"] = f"bytes={start}-"

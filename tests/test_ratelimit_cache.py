@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 import os
 import threading
 import time
@@ -59,7 +60,26 @@ def test_limiter_is_shared_across_threads_and_loops() -> None:
 def test_defer_holds_back_later_requests() -> None:
     limiter = RateLimiter(100.0)
     limiter.defer(0.5)
-    assert limiter.reserve() >= 0.45
+    assert limiter.try_acquire() >= 0.45
+
+
+async def test_late_wakeups_never_bunch_requests() -> None:
+    limiter = RateLimiter(10.0)
+    stamps: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(3):
+            await limiter.acquire()
+            stamps.append(time.monotonic())
+            # A busy event loop: blocked for longer than the interval, so the next
+            # waiter wakes late.
+            time.sleep(0.15)  # noqa: ASYNC251 (blocking the loop is the point here)
+
+    await asyncio.gather(*(worker() for _ in range(4)))
+    ordered = sorted(stamps)
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
+    assert min(gaps) >= limiter.interval - 0.005
+    assert max_in_window(stamps) <= 10
 
 
 def test_cache_key_ignores_identification_and_secrets() -> None:
