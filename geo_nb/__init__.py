@@ -53,4 +53,3 @@ __all__ = [
     "load_series_matrix",
     "search",
 ]
-
