@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import errors
 from ._version import __version__
 from .api import afetch, asearch, fetch, search
@@ -20,6 +22,7 @@ from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .files import FileKind, classify_file
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .matrix import SeriesMatrix
+from .offline import check_connection, use_offline_demo
 from .plan import DownloadPlan
 from .progress import ProgressEvent
 from .records import GEORecords, Platform, Sample, Series, SupplementaryFile
@@ -31,6 +34,7 @@ __all__ = [
     "FetchFailedError",
     "FileKind",
     "GEOClient",
+    "GEOExplorer",
     "GEORecords",
     "GEOResult",
     "GeoNBError",
@@ -45,6 +49,7 @@ __all__ = [
     "__version__",
     "afetch",
     "asearch",
+    "check_connection",
     "classify_file",
     "errors",
     "fetch",
@@ -52,4 +57,24 @@ __all__ = [
     "load_series_matrices",
     "load_series_matrix",
     "search",
+    "use_offline_demo",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``geo_nb.GEOExplorer``, imported on first use so ``import geo_nb`` stays Jupyter-free."""
+    if name == "GEOExplorer":
+        from .widgets import GEOExplorer
+
+        return GEOExplorer
+    raise AttributeError(f"module 'geo_nb' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the ``%geo`` magic: ``%load_ext geo_nb``.
+
+    IPython is imported only here, so ``import geo_nb`` stays free of Jupyter.
+    """
+    from .magics import load_ipython_extension as load
+
+    load(ipython)

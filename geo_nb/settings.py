@@ -89,6 +89,10 @@ class Settings(BaseModel):
     tool: str = "geo_nb"
 
     def __init__(self, **data: Any) -> None:
+        if os.environ.get("GEO_NB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+            from .offline import use_offline_demo
+
+            use_offline_demo()
         try:
             super().__init__(**data)
         except ValidationError as exc:

@@ -1,0 +1,174 @@
+"""HTML for the explorer: tables and messages, with every piece of NCBI text escaped.
+
+Everything GEO sends (titles, summaries, characteristics, file names, error
+messages) is untrusted: a title may contain ``<script>``. Cells, attributes and
+messages go through :func:`html.escape` (quotes included); links are made only
+for ``http``, ``https`` and ``ftp`` URLs. Tables are plain ``<table>`` elements
+so their text can be selected, read by screen readers and found by browser
+tests; rows carry ``data-accession``.
+
+Example:
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"accession": ["GSE1"], "title": ["<script>x</script>"]})
+    >>> "&lt;script&gt;" in table_html(frame, ["accession", "title"])
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pandas as pd
+
+from ..plots import human_size
+
+__all__ = ["Cell", "cell_text", "human_size", "message_html", "table_html"]
+
+Cell = Callable[[Any, Mapping[str, Any]], str]
+"""Turns a value (and its row) into escaped HTML for a cell."""
+
+_ACCESSION = re.compile(r"^G(?:SE|SM|PL|DS)\d+$")
+_GEO_PAGE = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc="
+_LINK_SCHEMES = {"http", "https", "ftp"}
+MAX_CELL_CHARS = 160
+
+
+def esc(value: object) -> str:
+    """Escape text for HTML content and attribute values."""
+    return html.escape(str(value), quote=True)
+
+
+def cell_text(value: object) -> str:
+    """A value as plain (unescaped) text: lists joined with ``"; "``, dates as ISO, NA empty."""
+    if isinstance(value, list | tuple):
+        return "; ".join(cell_text(v) for v in value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def text_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
+    """Escaped text, shortened to :data:`MAX_CELL_CHARS` (the full text in a tooltip)."""
+    text = cell_text(value)
+    if len(text) <= MAX_CELL_CHARS:
+        return esc(text)
+    return f'<span title="{esc(text)}">{esc(text[: MAX_CELL_CHARS - 1])}…</span>'
+
+
+def accession_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
+    """An accession, linked to its GEO page when it looks like one."""
+    text = cell_text(value)
+    parts = [p.strip() for p in text.split(";")]
+    if parts and all(_ACCESSION.match(p) for p in parts):
+        return "; ".join(
+            f'<a href="{esc(_GEO_PAGE + quote(p))}" target="_blank" rel="noopener noreferrer">'
+            f"{esc(p)}</a>"
+            for p in parts
+        )
+    return esc(text)
+
+
+def size_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
+    """A size in bytes as ``1.5 MB``; unknown as an em dash."""
+    return esc(human_size(value)) or '<span title="size not known yet">—</span>'
+
+
+def link_cell(url_column: str) -> Cell:
+    """A cell that links its text to the URL in ``url_column`` (http/https/ftp only)."""
+
+    def render(value: object, row: Mapping[str, Any]) -> str:
+        url = cell_text(row.get(url_column))
+        text = text_cell(value)
+        if url and urlsplit(url).scheme.lower() in _LINK_SCHEMES:
+            return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{text}</a>'
+        return text
+
+    return render
+
+
+def table_html(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    css_class: str = "",
+    cells: Mapping[str, Cell] | None = None,
+    key: str = "accession",
+    selected: frozenset[str] = frozenset(),
+    group_by: str | None = None,
+    group_label: Callable[[str], str] | None = None,
+    caption: str = "",
+) -> str:
+    """An HTML ``<table>`` of ``frame[columns]``; one ``<tr data-accession=...>`` per row.
+
+    ``cells`` maps a column to a renderer of escaped HTML, called with the
+    value and the row; other columns use :func:`text_cell`.
+    Rows whose ``key`` is in ``selected`` get ``aria-selected="true"``. With
+    ``group_by``, a header row (``group_label(value)``, escaped) starts each run
+    of equal values.
+    """
+    cells = cells or {}
+    shown = [c for c in columns if c in frame.columns]
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in shown)
+    body: list[str] = []
+    current_group: object = object()
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    for row in records:
+        if group_by is not None and row.get(group_by) != current_group:
+            current_group = row.get(group_by)
+            label = group_label(cell_text(current_group)) if group_label else str(current_group)
+            body.append(
+                f'<tr class="geo-nb-group"><th scope="rowgroup" colspan="{len(shown)}">'
+                f"{esc(label)}</th></tr>"
+            )
+        accession = cell_text(row.get(key))
+        attrs = f' data-accession="{esc(accession)}"'
+        if accession in selected:
+            attrs += ' class="geo-nb-selected" aria-selected="true"'
+        tds = []
+        for column in shown:
+            render: Cell = cells.get(column) or text_cell
+            tds.append(f"<td>{render(row.get(column), row)}</td>")
+        body.append(f"<tr{attrs}>{''.join(tds)}</tr>")
+    if not records:
+        body.append(f'<tr><td colspan="{max(len(shown), 1)}"><em>no rows</em></td></tr>')
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (
+        f'<table class="geo-nb-table {esc(css_class)}">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+_LEVELS = {"info": "status", "success": "status", "warning": "alert", "error": "alert"}
+_COLORS = {"info": "#444", "success": "#22663a", "warning": "#8a5300", "error": "#a4161a"}
+
+
+def message_html(text: str, level: str = "info") -> str:
+    """One escaped message line; warnings and errors are ARIA alerts."""
+    if not text:
+        return ""
+    role = _LEVELS.get(level, "status")
+    color = _COLORS.get(level, "#444")
+    return (
+        f'<div class="geo-nb-msg geo-nb-msg-{esc(level)}" role="{role}" '
+        f'style="color:{color}">{esc(text)}</div>'
+    )
+
+
+TABLE_STYLE = """<style>
+.geo-nb-table{border-collapse:collapse;font-size:12px;width:100%}
+.geo-nb-table th,.geo-nb-table td{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;
+vertical-align:top}
+.geo-nb-table thead th{position:sticky;top:0;background:#f5f5f5}
+.geo-nb-table tr.geo-nb-group th{background:#eef3f8;font-weight:600}
+.geo-nb-table tr.geo-nb-selected td{background:#fff7d6}
+</style>"""

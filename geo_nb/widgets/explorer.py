@@ -1,0 +1,324 @@
+"""GEOExplorer: search GEO, pick series, fetch their metadata, browse the results.
+
+All network work runs as asyncio tasks on the kernel's running loop, created
+from the button callbacks, so the kernel stays responsive and Cancel really
+cancels the task (and with it every request in flight). The explorer only
+uses geo_nb's public API (:func:`geo_nb.asearch`, :func:`geo_nb.afetch`,
+:class:`geo_nb.GEOResult`, :class:`geo_nb.ProgressEvent`, :mod:`geo_nb.errors`).
+Text written after an ``await`` goes through ``Output.append_stdout`` or into
+widget values: a ``with output:`` block there would show nothing in a browser.
+
+Example:
+    >>> from geo_nb.widgets import GEOExplorer
+    >>> explorer = GEOExplorer("ATAC-seq")  # the last expression of a cell shows it
+    >>> # explorer.form.organism.value = "Homo sapiens"; await explorer.search()
+    >>> # explorer.selection = list(explorer.hits.accession[:3]); await explorer.fetch_details()
+    >>> # explorer.result.samples
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
+import pandas as pd
+
+from .. import GEOResult, Settings, afetch, asearch
+from ..errors import GeoNBError
+from ._html import esc, message_html
+from .progress import ProgressPanel
+from .query import SearchForm, dropped_tags
+from .results import ERRORS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
+
+__all__ = ["GEOExplorer"]
+
+log = logging.getLogger("geo_nb.widgets")
+
+
+class GEOExplorer:
+    """A notebook UI for GEO: search, filters, progress, results in tabs, plots.
+
+    ``query`` pre-fills the query box; ``hits`` (a :func:`geo_nb.search`
+    frame) and ``result`` (a :class:`~geo_nb.GEOResult`) pre-fill the tabs.
+    ``settings`` and keyword overrides (any :class:`~geo_nb.Settings` field)
+    are passed to every call. Show it as the last expression of a cell, or put
+    :attr:`widget` into another layout.
+
+    Everything shown is reachable from Python: :attr:`hits`, :attr:`result`,
+    :attr:`selection`, :attr:`message`, :attr:`search_warnings`,
+    :attr:`last_error` and :attr:`task` (the running or last asyncio task;
+    tests ``await`` it).
+
+    Example:
+        >>> explorer = GEOExplorer("ATAC-seq", max_results=50)
+        >>> explorer.form.query.value
+        'ATAC-seq'
+    """
+
+    def __init__(
+        self,
+        query: str = "",
+        *,
+        hits: pd.DataFrame | None = None,
+        result: GEOResult | None = None,
+        max_results: int = 100,
+        page_size: int = 50,
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings
+        self.overrides = overrides
+        self.task: asyncio.Task[None] | None = None
+        self.last_error: BaseException | None = None
+        self.message = ""
+        self.search_warnings: list[str] = []
+
+        self.form = SearchForm(query, max_results)
+        self.translation = widgets.HTML().add_class("geo-nb-translation")
+        self.warnings = widgets.HTML().add_class("geo-nb-warnings")
+        self.status = widgets.HTML().add_class("geo-nb-message")
+        self.progress = ProgressPanel()
+        self.tabs = ResultTabs(page_size)
+        self.series_table = self.tabs.series_table
+        self.samples_table = self.tabs.samples_table
+        self.files_table = self.tabs.files_table
+        self.errors_table = self.tabs.errors_table
+        self.fetch_button = self.tabs.fetch_button
+        self.download_panel = self.tabs.download_panel
+        self.plot_images = self.tabs.plot_images
+        self.activity = widgets.Output().add_class("geo-nb-activity")
+        log_box = widgets.Accordion([self.activity], titles=("Activity log",))
+        self.widget = widgets.VBox(
+            [
+                self.form,
+                self.translation,
+                self.warnings,
+                self.status,
+                self.progress,
+                self.tabs,
+                log_box,
+            ]
+        ).add_class("geo-nb-explorer")
+
+        self.form.search.on_click(lambda _: self.search())
+        self.form.cancel.on_click(lambda _: self.cancel())
+        self.fetch_button.on_click(lambda _: self.fetch_details())
+        if hits is not None:
+            self.set_hits(hits)
+        if result is not None:
+            self.set_result(result)
+
+    def __repr__(self) -> str:
+        hits = "None" if self.hits is None else f"{len(self.hits)} rows"
+        return (
+            f"GEOExplorer(query={self.form.query.value!r}, hits={hits}, result={self.result!r}, "
+            f"selection={self.selection!r})"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    # ---- state reachable from Python ---------------------------------------------------
+
+    @property
+    def hits(self) -> pd.DataFrame | None:
+        """The search frame shown in the Series tab (``attrs`` hold the translation)."""
+        return self.tabs.hits
+
+    @property
+    def result(self) -> GEOResult | None:
+        """The last fetch result, shown in the Samples, Files and Errors tabs."""
+        return self.tabs.result
+
+    @property
+    def selection(self) -> list[str]:
+        """Accessions of the selected series (Series tab), in selection order."""
+        return self.series_table.selection
+
+    @selection.setter
+    def selection(self, accessions: Sequence[str]) -> None:
+        self.series_table.selection = list(accessions)
+
+    @property
+    def busy(self) -> bool:
+        """True while a search or fetch task runs."""
+        return self.task is not None and not self.task.done()
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def search(self) -> asyncio.Task[None]:
+        """Start a search with the form's values; returns the task (await it to wait).
+
+        Example:
+            >>> # explorer.form.query.value = "ATAC-seq"; await explorer.search()
+            >>> # explorer.hits.attrs["query_translation"]
+        """
+        return self._start("Search", ["search"], self._search)
+
+    def fetch_details(self, accessions: Sequence[str] | None = None) -> asyncio.Task[None] | None:
+        """Fetch metadata for ``accessions`` (default: the selection); returns the task.
+
+        Returns None, with a message, when nothing is selected.
+
+        Example:
+            >>> # explorer.selection = ["GSE146537"]; await explorer.fetch_details()
+            >>> # explorer.result.files
+        """
+        wanted = list(accessions) if accessions is not None else self.selection
+        if not wanted:
+            self._say("Select one or more series in the Series tab first.", "warning")
+            return None
+        return self._start("Fetch", ["metadata"], lambda: self._fetch(wanted))
+
+    def cancel(self) -> bool:
+        """Cancel the running task; False when nothing was running."""
+        if not self.busy:
+            return False
+        assert self.task is not None
+        self.task.cancel()
+        return True
+
+    def set_hits(self, hits: pd.DataFrame) -> None:
+        """Show a search frame: Series tab, translation and warnings."""
+        self.tabs.show_hits(hits)
+        translation = str(hits.attrs.get("query_translation", ""))
+        term = str(hits.attrs.get("term", ""))
+        count = hits.attrs.get("count", len(hits))
+        self.translation.value = (
+            '<div class="geo-nb-translation-text">NCBI searched: '
+            f"<code>{esc(translation) or '(no translation)'}</code> · "
+            f"{esc(count)} hits, {len(hits)} shown</div>"
+        )
+        warnings = [str(w) for w in hits.attrs.get("warnings", [])]
+        dropped = dropped_tags(term, translation)
+        if dropped:
+            tags = ", ".join(f"[{t}]" for t in dropped)
+            warnings.insert(
+                0,
+                f"NCBI dropped the term(s) tagged {tags}: it does not know that field, so "
+                "the search is wider than asked. Check the translation above.",
+            )
+        if term and not translation:
+            warnings.insert(0, "NCBI sent no translation of the query; check the term.")
+        self.search_warnings = warnings
+        self.warnings.value = "".join(message_html(w, "warning") for w in warnings)
+
+    def set_result(self, result: GEOResult) -> None:
+        """Show a fetch result in the Samples, Files and Errors tabs."""
+        self.tabs.show_result(result)
+
+    def render_plots(self) -> dict[str, bytes]:
+        """Draw the plots for the current data into the Plots tab; returns the PNGs."""
+        return self.tabs.render_plots()
+
+    # ---- tasks -------------------------------------------------------------------------
+
+    def _start(
+        self, label: str, stages: list[str], work: Callable[[], Awaitable[None]]
+    ) -> asyncio.Task[None]:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "GEOExplorer runs its work on a running asyncio loop, as in a Jupyter kernel. "
+                "Outside one, use geo_nb.search() and geo_nb.fetch()."
+            ) from None
+        previous = self.task if self.busy else None
+        if previous is not None:
+            previous.cancel()
+        self.task = loop.create_task(self._guarded(label, stages, work, previous))
+        return self.task
+
+    async def _guarded(
+        self,
+        label: str,
+        stages: list[str],
+        work: Callable[[], Awaitable[None]],
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        try:
+            if previous is not None:  # let it finish first: one task owns the UI at a time
+                await asyncio.wait([previous])
+            self.last_error = None
+            self._set_busy(True)
+            await work()
+        except asyncio.CancelledError:
+            self.progress.end(stages, "cancelled", "cancelled")
+            self._say(f"{label} cancelled.", "warning")
+            raise
+        except GeoNBError as exc:
+            self.last_error = exc
+            self.progress.end(stages, "failed", type(exc).__name__)
+            self._say(f"{type(exc).__name__}: {exc}", "error")
+        except Exception as exc:
+            self.last_error = exc
+            log.exception("GEOExplorer: %s failed", label)
+            self.progress.end(stages, "failed", type(exc).__name__)
+            self._say(f"{label} failed: {type(exc).__name__}: {exc}", "error")
+            self.activity.append_stdout(traceback.format_exc())
+        finally:
+            self._set_busy(False)
+
+    async def _search(self) -> None:
+        keywords = self.form.keywords()
+        query, max_results = keywords.pop("query"), keywords.pop("max_results")
+        filters = {k: v for k, v in keywords.items() if v is not None}
+        self.progress.reset()
+        self.progress.start("search")
+        self._say("Searching GEO…")
+        hits = await asearch(
+            query,
+            max_results=max_results,
+            progress=False,
+            on_progress=self.progress.on_progress,
+            settings=self.settings,
+            **filters,
+            **self.overrides,
+        )
+        self.set_hits(hits)
+        self.tabs.selected_index = SERIES_TAB
+        count = hits.attrs.get("count", len(hits))
+        level = "warning" if self.search_warnings else "success"
+        self._say(f"Found {count} series; showing {len(hits)}.", level)
+
+    async def _fetch(self, accessions: list[str]) -> None:
+        self.progress.start("metadata")
+        self._say(f"Fetching metadata for {len(accessions)} accession(s)…")
+        result = await afetch(
+            accessions,
+            progress=False,
+            on_progress=self.progress.on_progress,
+            settings=self.settings,
+            **self.overrides,
+        )
+        self.set_result(result)
+        self.tabs.selected_index = SAMPLES_TAB if result.errors.empty else ERRORS_TAB
+        n_errors = len(result.errors)
+        self._say(
+            f"Fetched {len(result.series)} series: {len(result.samples)} samples, "
+            f"{len(result.files)} files, {n_errors} error{'' if n_errors == 1 else 's'}.",
+            "warning" if n_errors else "success",
+        )
+
+    # ---- display helpers ---------------------------------------------------------------
+
+    def _say(self, text: str, level: str = "info") -> None:
+        self.message = text
+        self.status.value = message_html(text, level)
+        stamp = dt.datetime.now().strftime("%H:%M:%S")
+        # append_stdout, not ``with self.activity:``: this runs in tasks after awaits.
+        self.activity.append_stdout(f"{stamp} [{level}] {text}\n")
+        if len(self.activity.outputs) > 200:
+            self.activity.outputs = self.activity.outputs[-200:]
+
+    def _set_busy(self, busy: bool) -> None:
+        self.form.cancel.disabled = not busy
+        self.form.search.disabled = busy
+        self.fetch_button.disabled = busy

@@ -1,0 +1,207 @@
+"""The explorer's result tabs: Series, Samples, Files (+ download panel), Errors, Plots.
+
+:class:`ResultTabs` shows a search frame and a :class:`~geo_nb.GEOResult` as
+paged HTML tables (:class:`~geo_nb.widgets.TablePanel`) and draws the plots of
+:mod:`geo_nb.plots` into ``widgets.Image``s, lazily: only when the Plots tab is
+shown (or :meth:`ResultTabs.render_plots` is called), so a search never waits
+for matplotlib.
+
+Example:
+    >>> import pandas as pd
+    >>> tabs = ResultTabs()
+    >>> tabs.show_hits(pd.DataFrame({"accession": ["GSE1"], "title": ["a"]}))
+    >>> tabs.titles[0]
+    'Series (1)'
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
+import pandas as pd
+
+from .. import GEOResult, plots
+from ._html import accession_cell, link_cell, message_html, size_cell
+from .table import TablePanel
+
+__all__ = ["PLOTS_TAB", "ResultTabs"]
+
+SERIES_COLUMNS = (
+    *("accession", "title", "organism", "study_type", "n_samples", "published"),
+    *("platforms", "supplementary_types", "sra_study"),
+)
+SAMPLE_COLUMNS = (
+    *("series_accession", "accession", "title", "source", "organism", "library_strategy"),
+    *("molecule", "platform", "instrument"),
+)
+FILE_COLUMNS = (
+    *("series_accession", "accession", "level", "name", "format", "compression"),
+    "size_bytes",
+)
+ERROR_COLUMNS = ("accession", "kind", "message")
+MAX_CHARACTERISTICS = 10
+SERIES_TAB, SAMPLES_TAB, FILES_TAB, ERRORS_TAB, PLOTS_TAB = range(5)
+_ACCESSION_CELLS = {"accession": accession_cell, "series_accession": accession_cell}
+_PLOTS = (
+    ("years", "Series published per year (search hits)"),
+    ("samples", "Samples per series"),
+    ("files", "Files by category: count and size"),
+)
+
+
+def _characteristics(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c.startswith(("ch1.", "ch2."))][:MAX_CHARACTERISTICS]
+
+
+def _files_label(group: pd.DataFrame) -> str:
+    sizes = pd.to_numeric(group["size_bytes"], errors="coerce")
+    known = int(sizes.notna().sum())
+    n = len(group)
+    text = f"{n} file{'' if n == 1 else 's'}"
+    if known:
+        text += f" · {plots.human_size(float(sizes.sum()))}"
+    if known < n:
+        text += f" · {n - known} size{'' if n - known == 1 else 's'} unknown"
+    return text
+
+
+def _download_placeholder() -> widgets.VBox:
+    # DOWNLOAD PANEL: a placeholder until the file inventory lands in the core.
+    #   * fetching with ``files=True`` fills ``res.files.size_bytes`` (an "inventory" stage;
+    #     ProgressPanel already renders any stage name);
+    #   * ``plan = res.plan(category=..., ...)`` gives a DownloadPlan: show ``plan.files`` in a
+    #     TablePanel and ``plan.total_bytes`` with plots.human_size;
+    #   * a Download button runs ``plan.adownload(dest, on_progress=...)`` through
+    #     ``GEOExplorer._start`` (so Cancel, progress and error display come for free).
+    box = widgets.VBox(
+        [
+            widgets.HTML(
+                "<b>Download</b>: choosing and downloading files will appear here "
+                "once geo_nb can list file sizes."
+            )
+        ]
+    )
+    box.add_class("geo-nb-download")
+    return box
+
+
+class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
+    """Series, Samples, Files, Errors and Plots tabs; titles carry row counts.
+
+    The Series tab has the selectable table and the ``fetch_button`` (the
+    explorer wires it); ``hits`` and ``result`` are what the tabs show.
+    """
+
+    def __init__(self, page_size: int = 50) -> None:
+        self.hits: pd.DataFrame | None = None
+        self.result: GEOResult | None = None
+        self.series_table = TablePanel(
+            "series", SERIES_COLUMNS, page_size=page_size, selectable=True, cells=_ACCESSION_CELLS
+        )
+        self.fetch_button = widgets.Button(
+            description="Fetch details", button_style="primary", icon="download"
+        ).add_class("geo-nb-fetch")
+        select_page = widgets.Button(description="Select page").add_class("geo-nb-select-page")
+        clear = widgets.Button(description="Clear selection").add_class("geo-nb-clear-selection")
+        self.samples_table = TablePanel(
+            "samples",
+            SAMPLE_COLUMNS,
+            page_size=page_size,
+            cells=_ACCESSION_CELLS,
+            choice="series_accession",
+            extra_columns=_characteristics,
+        )
+        self.files_table = TablePanel(
+            "files",
+            FILE_COLUMNS,
+            page_size=page_size,
+            cells={**_ACCESSION_CELLS, "name": link_cell("url"), "size_bytes": size_cell},
+            choice="category",
+            group_by="category",
+            group_label=_files_label,
+        )
+        self.download_panel = _download_placeholder()
+        self.errors_table = TablePanel(
+            "errors", ERROR_COLUMNS, page_size=page_size, cells=_ACCESSION_CELLS, choice="kind"
+        )
+        self.plot_images = {
+            name: widgets.Image(format="png", tooltip=tip).add_class(f"geo-nb-plot-{name}")
+            for name, tip in _PLOTS
+        }
+        self.plot_note = widgets.HTML().add_class("geo-nb-plot-note")
+        self._plots_stale = True
+        series_box = widgets.VBox(
+            [widgets.HBox([self.fetch_button, select_page, clear]), self.series_table]
+        )
+        super().__init__(
+            [
+                series_box,
+                self.samples_table,
+                widgets.VBox([self.files_table, self.download_panel]),
+                self.errors_table,
+                widgets.VBox([self.plot_note, *self.plot_images.values()]),
+            ]
+        )
+        self.add_class("geo-nb-tabs")
+        select_page.on_click(lambda _: self.series_table.select_page())
+        clear.on_click(lambda _: self.series_table.clear_selection())
+        self.observe(lambda _: self._maybe_render_plots(), names="selected_index")
+        self._changed()
+
+    def show_hits(self, hits: pd.DataFrame) -> None:
+        """Show search hits in the Series tab; the fetched tabs are emptied."""
+        self.hits = hits
+        self.series_table.set_frame(hits)
+        self.show_result(None)
+
+    def show_result(self, result: GEOResult | None) -> None:
+        """Show a fetch result in the Samples, Files and Errors tabs (None empties them)."""
+        self.result = result
+        if result is None:
+            for table in (self.samples_table, self.files_table, self.errors_table):
+                table.set_frame(table.frame.iloc[0:0])
+        else:
+            if self.hits is None:
+                self.series_table.set_frame(result.series)
+            self.samples_table.set_frame(result.samples)
+            self.files_table.set_frame(result.files)
+            self.errors_table.set_frame(result.errors)
+        self._changed()
+
+    def render_plots(self) -> dict[str, bytes]:
+        """Draw the plots of the data shown into the Plots tab; returns the PNGs by name."""
+        self._plots_stale = False
+        images: dict[str, bytes] = {}
+        try:
+            if self.hits is not None:
+                images["years"] = plots.to_png(plots.series_per_year(self.hits))
+            samples = self.result.samples if self.result is not None else self.hits
+            if samples is not None:
+                images["samples"] = plots.to_png(plots.samples_per_series(samples))
+            if self.result is not None:
+                images["files"] = plots.to_png(plots.files_by_category(self.result.files))
+        except ImportError:
+            self.plot_note.value = message_html("Plots need matplotlib: pip install matplotlib")
+            return images
+        for name, image in self.plot_images.items():
+            image.value = images.get(name, b"")
+            image.layout.display = "" if name in images else "none"
+        self.plot_note.value = "" if images else message_html("Search or fetch to see plots.")
+        return images
+
+    def _changed(self) -> None:
+        def title(name: str, table: TablePanel) -> str:
+            return f"{name} ({len(table.frame)})" if len(table.frame) else name
+
+        self.titles = (
+            title("Series", self.series_table),
+            title("Samples", self.samples_table),
+            title("Files", self.files_table),
+            title("Errors", self.errors_table),
+            "Plots",
+        )
+        self._plots_stale = True
+        self._maybe_render_plots()
+
+    def _maybe_render_plots(self) -> None:
+        if self._plots_stale and self.selected_index == PLOTS_TAB:
+            self.render_plots()

@@ -1,0 +1,289 @@
+"""A paged, sortable, filterable HTML table of a DataFrame, with optional row selection.
+
+The table is a ``widgets.HTML`` holding a real ``<table>`` (see
+:func:`geo_nb.widgets._html.table_html`): selectable text for people, screen
+readers and browser tests, not a canvas grid. Only one page (``page_size``
+rows, 50 by default) is rendered, so results of any size stay fast. Sorting
+is a Dropdown of columns plus a direction; filtering is a substring box over
+the shown columns and, optionally, a Dropdown of one column's values
+(``choice``). With ``selectable=True`` a SelectMultiple lists the rows of the
+page; the selection (by ``key``) survives paging, sorting and filtering.
+
+Example:
+    >>> import pandas as pd
+    >>> panel = TablePanel("series", ["accession", "title"], selectable=True)
+    >>> panel.set_frame(pd.DataFrame({"accession": ["GSE1", "GSE2"], "title": ["a", "b"]}))
+    >>> panel.selection = ["GSE2"]
+    >>> 'data-accession="GSE2" class="geo-nb-selected"' in panel.html.value
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
+import pandas as pd
+
+from ._html import TABLE_STYLE, Cell, cell_text, table_html
+
+__all__ = ["TablePanel"]
+
+_ALL = "\x00all"
+
+
+def _sort_key(values: pd.Series) -> pd.Series:
+    """Lists sort by their text; everything else as it is."""
+    if values.dtype == object:
+        return values.map(lambda v: cell_text(v).lower() if isinstance(v, list | str) else v)
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.str.lower()
+    return values
+
+
+class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
+    """One results tab: controls, the HTML table of one page, and paging buttons.
+
+    ``name`` makes the CSS classes (``geo-nb-<name>-table`` on the table
+    widget, ``geo-nb-<name>-panel`` on the panel). ``columns`` are shown in
+    order (missing ones are skipped); ``cells`` maps a column to an HTML
+    renderer called with the value and the row. ``group_by``
+    draws a header row per group, labelled by ``group_label(group_frame)``.
+    ``frame`` is the full DataFrame, ``view`` the filtered, sorted one.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        columns: Sequence[str],
+        *,
+        page_size: int = 50,
+        selectable: bool = False,
+        key: str = "accession",
+        cells: Mapping[str, Cell] | None = None,
+        choice: str | None = None,
+        group_by: str | None = None,
+        group_label: Callable[[pd.DataFrame], str] | None = None,
+        extra_columns: Callable[[pd.DataFrame], list[str]] | None = None,
+    ) -> None:
+        self.name = name
+        self.columns = list(columns)
+        self.page_size = page_size
+        self.key = key
+        self.cells = dict(cells or {})
+        self.choice = choice
+        self.group_by = group_by
+        self.group_label = group_label
+        self.extra_columns = extra_columns
+        self.frame = pd.DataFrame(columns=self.columns)
+        self.view = self.frame
+        self.shown_columns = list(self.columns)
+        self.page = 0
+        self._selected: list[str] = []
+        self._syncing = False  # while the SelectMultiple is updated from the selection
+        self._quiet = False  # while set_frame updates the controls
+        self._group_labels: dict[str, str] = {}
+
+        self.html = widgets.HTML().add_class(f"geo-nb-{name}-table").add_class("geo-nb-table-html")
+        self.sort_column = widgets.Dropdown(description="Sort by", options=[("(as received)", "")])
+        self.sort_column.add_class("geo-nb-sort-column")
+        self.sort_direction = widgets.Dropdown(
+            options=[("ascending", True), ("descending", False)], value=True
+        )
+        self.sort_direction.layout.width = "9em"
+        self.sort_direction.add_class("geo-nb-sort-direction")
+        self.filter_text = widgets.Text(
+            placeholder="filter rows (text)", description="Filter", continuous_update=False
+        )
+        self.filter_text.add_class("geo-nb-filter")
+        self.choice_filter = widgets.Dropdown(
+            description=(choice or "").replace("_", " "), options=[("all", _ALL)], value=_ALL
+        )
+        self.choice_filter.add_class("geo-nb-choice-filter")
+        self.previous = widgets.Button(description="Previous", icon="chevron-left", disabled=True)
+        self.previous.add_class("geo-nb-page-previous")
+        self.next = widgets.Button(description="Next", icon="chevron-right", disabled=True)
+        self.next.add_class("geo-nb-page-next")
+        self.page_label = widgets.HTML().add_class("geo-nb-page-label")
+        self.select = widgets.SelectMultiple(options=[], rows=8, description="Select")
+        self.select.layout.width = "100%"
+        self.select.add_class(f"geo-nb-{name}-select")
+
+        controls: list[widgets.Widget] = [self.sort_column, self.sort_direction, self.filter_text]
+        if choice:
+            controls.append(self.choice_filter)
+        pager = widgets.HBox([self.previous, self.next, self.page_label])
+        children: list[widgets.Widget] = [widgets.HBox(controls), pager, self.html]
+        if selectable:
+            children.insert(2, self.select)
+        super().__init__(children)
+        self.add_class(f"geo-nb-{name}-panel")
+
+        for control in (
+            self.sort_column,
+            self.sort_direction,
+            self.filter_text,
+            self.choice_filter,
+        ):
+            control.observe(self._on_control, names="value")
+        self.previous.on_click(lambda _: self.go(self.page - 1))
+        self.next.on_click(lambda _: self.go(self.page + 1))
+        self.select.observe(self._on_select, names="value")
+        self._refresh()
+
+    # ---- data --------------------------------------------------------------------------
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        """Show ``frame`` (kept as is); the sort column list follows its columns."""
+        self.frame = frame.reset_index(drop=True)
+        extra = self.extra_columns(self.frame) if self.extra_columns else []
+        self.shown_columns = [c for c in [*self.columns, *extra] if c in self.frame.columns]
+        self._quiet = True  # one refresh at the end, not one per control
+        try:
+            current = self.sort_column.value
+            self.sort_column.options = [
+                ("(as received)", ""),
+                *((c, c) for c in self.shown_columns),
+            ]
+            self.sort_column.value = current if current in self.shown_columns else ""
+            if self.choice and self.choice in self.frame.columns:
+                counts = self.frame[self.choice].map(cell_text).value_counts(sort=False)
+                options: list[tuple[str, str]] = [(f"all ({len(self.frame)})", _ALL)]
+                options += [(f"{v or '(none)'} ({n})", str(v)) for v, n in sorted(counts.items())]
+                current = self.choice_filter.value
+                self.choice_filter.options = options
+                self.choice_filter.value = current if current in dict(options).values() else _ALL
+        finally:
+            self._quiet = False
+        known = set(self.frame[self.key].map(cell_text)) if self.key in self.frame else set()
+        self._selected = [k for k in self._selected if k in known]
+        self._refresh(reset_page=True)
+
+    @property
+    def selection(self) -> list[str]:
+        """Keys of the selected rows, in the order they were selected."""
+        return list(self._selected)
+
+    @selection.setter
+    def selection(self, keys: Sequence[str]) -> None:
+        known = set(self.frame[self.key].map(cell_text)) if self.key in self.frame else set()
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise KeyError(f"Not in the table: {', '.join(unknown[:5])}")
+        self._selected = list(dict.fromkeys(keys))
+        self._refresh()
+
+    def select_page(self) -> None:
+        """Add every row of the current page to the selection."""
+        self.selection = [*self._selected, *self._page_keys()]
+
+    def clear_selection(self) -> None:
+        """Select nothing."""
+        self.selection = []
+
+    # ---- paging, filtering, sorting ----------------------------------------------------
+
+    @property
+    def pages(self) -> int:
+        """Number of pages of the current view (at least 1)."""
+        return max(1, -(-len(self.view) // self.page_size))
+
+    def go(self, page: int) -> None:
+        """Show page ``page`` (0-based, clamped)."""
+        self.page = min(max(page, 0), self.pages - 1)
+        self._render()
+
+    def _filtered(self) -> pd.DataFrame:
+        frame = self.frame
+        if self.choice and self.choice_filter.value != _ALL and self.choice in frame:
+            frame = frame[frame[self.choice].map(cell_text) == self.choice_filter.value]
+        needle = self.filter_text.value.strip().lower()
+        if needle and not frame.empty:
+            text = frame[self.shown_columns].map(cell_text).agg(" ".join, axis=1).str.lower()
+            frame = frame[text.str.contains(needle, regex=False)]
+        column = self.sort_column.value
+        if column and column in frame:
+            frame = frame.sort_values(
+                column,
+                ascending=self.sort_direction.value,
+                na_position="last",
+                kind="stable",
+                key=_sort_key,
+            )
+        if self.group_by and self.group_by in frame:
+            groups = frame[self.group_by].map(cell_text)
+            order = {g: i for i, g in enumerate(sorted(groups.unique()))}
+            frame = frame.iloc[groups.map(order).argsort(kind="stable")]
+            label = self.group_label or (lambda g: f"{len(g)} rows")
+            self._group_labels = {
+                str(g): f"{g}: {label(part)}" for g, part in frame.groupby(groups, sort=False)
+            }
+        return frame
+
+    def _refresh(self, reset_page: bool = False) -> None:
+        self.view = self._filtered()
+        if reset_page:
+            self.page = 0
+        self.go(self.page)
+
+    def _page_frame(self) -> pd.DataFrame:
+        start = self.page * self.page_size
+        return self.view.iloc[start : start + self.page_size]
+
+    def _page_keys(self) -> list[str]:
+        page = self._page_frame()
+        return [cell_text(k) for k in page[self.key]] if self.key in page else []
+
+    def _render(self) -> None:
+        page = self._page_frame()
+        start = self.page * self.page_size
+        total, everything = len(self.view), len(self.frame)
+        shown = f"rows {start + 1}–{start + len(page)} of {total}" if total else "no rows"
+        if total != everything:
+            shown += f" (filtered from {everything})"
+        if self._selected:
+            shown += f" · {len(self._selected)} selected"
+        self.page_label.value = f"{shown} · page {self.page + 1}/{self.pages}"
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= self.pages - 1
+        self.html.value = TABLE_STYLE + table_html(
+            page,
+            self.shown_columns,
+            css_class=f"geo-nb-{self.name}",
+            cells=self.cells,
+            key=self.key,
+            selected=frozenset(self._selected),
+            group_by=self.group_by,
+            group_label=lambda g: self._group_labels.get(g, g),
+        )
+        self._sync_select(page)
+
+    def _sync_select(self, page: pd.DataFrame) -> None:
+        labels: list[tuple[str, str]] = []
+        if self.key in page:
+            title = "title" if "title" in page else self.key
+            for row in page[[self.key, title]].itertuples(index=False):
+                key, text = cell_text(row[0]), cell_text(row[1])
+                label = key if text == key else f"{key} · {text[:90]}"
+                labels.append((label, key))
+        self._syncing = True
+        try:
+            self.select.options = labels
+            keys = {k for _, k in labels}
+            self.select.value = tuple(k for k in self._selected if k in keys)
+        finally:
+            self._syncing = False
+
+    def _on_control(self, change: Mapping[str, Any]) -> None:
+        if not self._quiet:
+            self._refresh(reset_page=True)
+
+    def _on_select(self, change: Mapping[str, Any]) -> None:
+        if self._syncing:
+            return
+        on_page = set(self._page_keys())
+        chosen = list(change["new"])
+        kept = [k for k in self._selected if k not in on_page or k in chosen]
+        self._selected = list(dict.fromkeys([*kept, *chosen]))
+        self._render()
