@@ -17,7 +17,9 @@ def readme_commands() -> list[str]:
 
 def test_readme_has_exactly_two_commands() -> None:
     install_and_run, run_tests = readme_commands()
-    assert "pip install" in install_and_run and "geo_nb" in install_and_run
+    assert "pip install" in install_and_run
+    assert "jupyter lab notebooks/01_quickstart.ipynb" in install_and_run
+    assert (ROOT / "notebooks" / "01_quickstart.ipynb").is_file()
     assert "pytest" in run_tests
 
 

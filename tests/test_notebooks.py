@@ -1,0 +1,60 @@
+"""The tutorial notebooks: committed clean, listed in the README, exercises self-checking.
+
+Running them is nbmake's job (``pytest`` collects ``notebooks/`` with ``--nbmake``,
+offline); these checks keep the files themselves in shape.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def cells(path: Path) -> list[dict[str, object]]:
+    return list(json.loads(path.read_text())["cells"])
+
+
+def test_the_six_tutorials_exist() -> None:
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_committed_outputs(path: Path) -> None:
+    for cell in cells(path):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{path.name}: strip outputs before committing"
+            assert cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_notebook_checks_the_connection_first(path: Path) -> None:
+    sources = ["".join(c["source"]) for c in cells(path) if c["cell_type"] == "code"]  # type: ignore[arg-type]
+    assert "geo_nb.check_connection()" in sources[0]
+    assert "geo_nb.use_offline_demo()" in sources[1]
+
+
+def test_readme_lists_every_notebook() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"notebooks/{path.name}" in readme
+
+
+def test_exercise_solutions_are_hidden_and_checked() -> None:
+    path = ROOT / "notebooks" / "06_workshop_exercises.ipynb"
+    solutions = [c for c in cells(path) if "solution" in c["metadata"].get("tags", [])]  # type: ignore[attr-defined]
+    assert len(solutions) == 5
+    for cell in solutions:
+        assert cell["metadata"]["jupyter"]["source_hidden"] is True  # type: ignore[index]
+        assert "assert " in "".join(cell["source"])  # type: ignore[arg-type]
+
+
+def test_failing_demonstrations_are_tagged() -> None:
+    for path in NOTEBOOKS:
+        for cell in cells(path):
+            if "raises-exception" in cell["metadata"].get("tags", []):  # type: ignore[attr-defined]
+                assert "GSE12x" in "".join(cell["source"])  # type: ignore[arg-type]
