@@ -162,6 +162,10 @@ class DownloadPlan:
         unknown = f", {self.unknown_sizes} of unknown size" if self.unknown_sizes else ""
         return f"DownloadPlan({len(self)} files, {human_size(self.total_bytes)}{unknown})"
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Plain text and escaped HTML, for Jupyter and other rich displays."""
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
     def _repr_html_(self) -> str:
         shown = self.files[["series_accession", "accession", "name", "category", "size_bytes"]]
         shown = shown.assign(size=shown["size_bytes"].map(human_size)).drop(columns="size_bytes")

@@ -208,6 +208,10 @@ class GEOResult:
     def __repr__(self) -> str:
         return f"GEOResult({', '.join(self._counts())})"
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Plain text and escaped HTML, for Jupyter and other rich displays."""
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
     def _repr_html_(self) -> str:
         parts = [f"<div><strong>GEOResult</strong>: {html.escape(', '.join(self._counts()))}</div>"]
         if len(self.series):

@@ -203,7 +203,11 @@ def test_html_repr_escapes_ncbi_text(geo_env: NCBIEmulator) -> None:
     )
     geo_env.store.add_record(text)
     res = geo_nb.fetch("GSE100494", progress=False)
-    page = res._repr_html_() + res.plan(category="raw_archive")._repr_html_()
+    plan = res.plan(category="raw_archive")
+    page = res._repr_html_() + plan._repr_html_()
+    for shown in (res, plan):
+        bundle = shown._repr_mimebundle_()
+        assert bundle["text/plain"] == repr(shown) and bundle["text/html"] == shown._repr_html_()
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;" in page
     assert isinstance(res.files_summary(), pd.DataFrame)
