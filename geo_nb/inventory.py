@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 from ._cache import DiskCache, cache_key, memory_cache
@@ -147,25 +148,38 @@ def _member_owner(name: str, series: str) -> str:
     return head if head.startswith("GSM") and is_accession(head) else series
 
 
-def _member_row(member: ArchiveMember, series: str, ftp_url: str) -> SupplementaryFile:
-    owner = _member_owner(member.name, series)
-    # GEO's RAW.tar bundles the samples' files, which also sit in each sample's folder.
-    url = f"{ftp_url}/{ftp_dir(owner)}/suppl/{quote(member.name)}" if owner != series else ""
-    kind = classify_file(member.name)
-    level: Level = "archive_member"
+def _new_row(
+    owner: str, level: Level, name: str, url: str, series: str, **sized: Any
+) -> SupplementaryFile:
+    """A file only the folder listing or filelist.txt names (no record lists it)."""
+    kind = classify_file(name)
     return SupplementaryFile(
         owner=owner,
         level=level,
-        name=member.name,
+        name=name,
         url=url,
         source_url=url,
         category=kind.category,
         format=kind.format,
         compression=kind.compression,
+        series_accession=series,
+        **sized,
+    )
+
+
+def _member_row(member: ArchiveMember, series: str, ftp_url: str) -> SupplementaryFile:
+    owner = _member_owner(member.name, series)
+    # GEO's RAW.tar bundles the samples' files, which also sit in each sample's folder.
+    url = f"{ftp_url}/{ftp_dir(owner)}/suppl/{quote(member.name)}" if owner != series else ""
+    return _new_row(
+        owner,
+        "archive_member",
+        member.name,
+        url,
+        series,
         size_bytes=member.size,
         size_source="filelist",
         archive=member.archive,
-        series_accession=series,
     )
 
 
@@ -220,20 +234,14 @@ def build_inventory(
 
 
 def _listing_row(entry: ListingEntry, series: str, folder_url: str) -> SupplementaryFile:
-    kind = classify_file(entry.name)
-    url = folder_url + quote(entry.name)
-    return SupplementaryFile(
-        owner=series,
-        level="series",
-        name=entry.name,
-        url=url,
-        source_url=url,
-        category=kind.category,
-        format=kind.format,
-        compression=kind.compression,
+    return _new_row(
+        series,
+        "series",
+        entry.name,
+        folder_url + quote(entry.name),
+        series,
         size_bytes=entry.size,
         size_source="listing" if entry.size is not None else None,
-        series_accession=series,
     )
 
 

@@ -11,9 +11,8 @@ from geo_nb.errors import ParseError
 from geo_nb.listing import parse_filelist, parse_listing, parse_md5_list, parse_size
 
 HERE = Path(__file__).parent / "data" / "listing"
-FILELISTS = sorted(
-    (Path(__file__).parent.parent / "geo_nb" / "testing" / "data" / "ftp").rglob("filelist.txt")
-)
+DATA = Path(__file__).parent.parent / "geo_nb" / "testing" / "data"
+FILELISTS = sorted((DATA / "ftp").rglob("filelist.txt"))
 
 
 def test_real_suppl_listing() -> None:
@@ -32,8 +31,10 @@ def test_real_matrix_listing_skips_the_parent_link() -> None:
 
 
 def test_the_real_403_page_is_not_a_listing() -> None:
+    # The captured page the emulator serves for a folder without an index.
+    page = DATA / "pages" / "403_access_forbidden_no_index.html"
     with pytest.raises(ParseError, match="folder listing"):
-        parse_listing((HERE / "403_access_forbidden_no_index.html").read_text())
+        parse_listing(page.read_text())
 
 
 def test_listing_names_are_decoded_and_directories_flagged() -> None:
