@@ -144,6 +144,12 @@ async def test_select_then_fetch_details_fills_the_tabs(geo_env: NCBIEmulator) -
     assert row_accessions(explorer.files_table.html.value) == ["GSE150868"]
     assert "filtered from 45" in explorer.files_table.page_label.value
     assert explorer.download_panel._dom_classes == ("geo-nb-download",)
+    # Sizes per category, over both series, with a total row.
+    summary = explorer.tabs.files_summary.value
+    assert 'class="geo-nb-table geo-nb-files-by-category"' in summary
+    categories = re.findall(r'<tr data-category="([^"]+)">', summary)
+    assert categories == [*sorted(set(res.files.category)), "all"]
+    assert f"<td>{len(res.files)}</td>" in summary
 
 
 async def test_fetch_failures_fill_the_errors_tab(geo_env: NCBIEmulator) -> None:
@@ -373,4 +379,7 @@ def test_progress_panel_renders_every_stage() -> None:
     assert row.summary == "4/4 · 2.0/s · 1 error"
     panel.on_progress(ProgressEvent("search", "advance", 10, None, 0, 2.0))
     assert panel.stages["search"].summary == "10 · 5.0/s"
-    assert [type(c) for c in panel.children] == [type(row), type(row)]
+    # The download stage counts bytes.
+    panel.on_progress(ProgressEvent("download", "advance", 3 * 1024**2, 4 * 1024**2, 1, 2.0))
+    assert panel.stages["download"].summary == "3.0 MiB/4.0 MiB · 1.5 MiB/s · ETA 1 s · 1 error"
+    assert [type(c) for c in panel.children] == [type(row)] * 3

@@ -5,7 +5,7 @@ imports ipywidgets. The parts are reusable: :class:`ProgressPanel` renders
 :class:`geo_nb.ProgressEvent`s of any stage, :class:`TablePanel` shows a
 DataFrame as a paged, sortable, filterable HTML table with row selection, and
 :class:`SearchForm` turns the common filters into :func:`geo_nb.asearch`
-keywords.
+keywords; :class:`DownloadPanel` (in the Files tab) plans and reports downloads.
 
 Example:
     >>> from geo_nb.widgets import GEOExplorer
@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from .download import DownloadPanel
 from .explorer import GEOExplorer
 from .progress import ProgressPanel, StageProgress
 from .query import SearchForm, dropped_tags
@@ -22,6 +23,7 @@ from .results import ResultTabs
 from .table import TablePanel
 
 __all__ = [
+    "DownloadPanel",
     "GEOExplorer",
     "ProgressPanel",
     "ResultTabs",

@@ -26,9 +26,9 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
-from ..plots import human_size
+from ..plan import human_size
 
-__all__ = ["Cell", "cell_text", "human_size", "message_html", "table_html"]
+__all__ = ["Cell", "cell_text", "iec_size", "message_html", "table_html"]
 
 Cell = Callable[[Any, Mapping[str, Any]], str]
 """Turns a value (and its row) into escaped HTML for a cell."""
@@ -78,9 +78,29 @@ def accession_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
     return esc(text)
 
 
+def iec_size(n_bytes: object) -> str:
+    """A size in bytes as text, in powers of 1024 (``1536`` -> ``"1.5 KiB"``); unknown: ``""``.
+
+    The same units as :class:`geo_nb.plan.DownloadPlan`'s ``repr``.
+
+    Example:
+        >>> iec_size(3 * 1024**3), iec_size(None), iec_size("x")
+        ('3.0 GiB', '', '')
+    """
+    try:
+        value = float(n_bytes)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return "" if math.isnan(value) else human_size(value)
+
+
 def size_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
-    """A size in bytes as ``1.5 MB``; unknown as an em dash."""
-    return esc(human_size(value)) or '<span title="size not known yet">—</span>'
+    """A size in bytes as ``1.5 MiB`` (exact bytes in a tooltip); unknown as an em dash."""
+    text = iec_size(value)
+    if not text:
+        return '<span title="size not known yet">—</span>'
+    exact = int(float(value))  # type: ignore[arg-type]  # iec_size accepted it
+    return f'<span title="{exact:,} bytes">{esc(text)}</span>'
 
 
 def link_cell(url_column: str) -> Cell:
@@ -165,7 +185,8 @@ def message_html(text: str, level: str = "info") -> str:
 
 
 TABLE_STYLE = """<style>
-.geo-nb-table{border-collapse:collapse;font-size:12px;width:100%}
+.geo-nb-table-html .widget-html-content{min-width:0;overflow-x:auto}
+.geo-nb-table{border-collapse:collapse;font-size:12px;line-height:1.4;width:100%}
 .geo-nb-table th,.geo-nb-table td{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;
 vertical-align:top}
 .geo-nb-table thead th{position:sticky;top:0;background:#f5f5f5}

@@ -1,4 +1,4 @@
-"""GEOExplorer: search GEO, pick series, fetch their metadata, browse the results.
+"""GEOExplorer: search GEO, pick series, fetch their metadata and files, download some.
 
 All network work runs as asyncio tasks on the kernel's running loop, created
 from the button callbacks, so the kernel stays responsive and Cancel really
@@ -14,6 +14,8 @@ Example:
     >>> # explorer.form.organism.value = "Homo sapiens"; await explorer.search()
     >>> # explorer.selection = list(explorer.hits.accession[:3]); await explorer.fetch_details()
     >>> # explorer.result.samples
+    >>> # explorer.download_panel.categories.value = ("genome_track",); explorer.plan
+    >>> # await explorer.download("data/"); explorer.download_report
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import datetime as dt
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
@@ -30,7 +33,9 @@ import pandas as pd
 
 from .. import GEOResult, Settings, afetch, asearch
 from ..errors import GeoNBError
+from ..plan import DownloadPlan
 from ._html import esc, message_html
+from .download import plan_summary
 from .progress import ProgressPanel
 from .query import SearchForm, dropped_tags
 from .results import ERRORS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
@@ -50,7 +55,8 @@ class GEOExplorer:
     :attr:`widget` into another layout.
 
     Everything shown is reachable from Python: :attr:`hits`, :attr:`result`,
-    :attr:`selection`, :attr:`message`, :attr:`search_warnings`,
+    :attr:`selection`, :attr:`plan` (the download plan of the Files tab),
+    :attr:`download_report`, :attr:`message`, :attr:`search_warnings`,
     :attr:`last_error` and :attr:`task` (the running or last asyncio task;
     tests ``await`` it).
 
@@ -90,6 +96,7 @@ class GEOExplorer:
         self.errors_table = self.tabs.errors_table
         self.fetch_button = self.tabs.fetch_button
         self.download_panel = self.tabs.download_panel
+        self.download_button = self.download_panel.button
         self.plot_images = self.tabs.plot_images
         self.activity = widgets.Output().add_class("geo-nb-activity")
         log_box = widgets.Accordion([self.activity], titles=("Activity log",))
@@ -108,6 +115,7 @@ class GEOExplorer:
         self.form.search.on_click(lambda _: self.search())
         self.form.cancel.on_click(lambda _: self.cancel())
         self.fetch_button.on_click(lambda _: self.fetch_details())
+        self.download_button.on_click(lambda _: self.download())
         if hits is not None:
             self.set_hits(hits)
         if result is not None:
@@ -147,8 +155,18 @@ class GEOExplorer:
         self.series_table.selection = list(accessions)
 
     @property
+    def plan(self) -> DownloadPlan | None:
+        """The download plan the Files tab shows (None before a fetch or with bad filters)."""
+        return self.download_panel.plan
+
+    @property
+    def download_report(self) -> pd.DataFrame | None:
+        """The last download's report: ``status``, ``path`` and ``error`` per file."""
+        return self.download_panel.report
+
+    @property
     def busy(self) -> bool:
-        """True while a search or fetch task runs."""
+        """True while a search, fetch or download task runs."""
         return self.task is not None and not self.task.done()
 
     # ---- actions -----------------------------------------------------------------------
@@ -175,7 +193,26 @@ class GEOExplorer:
         if not wanted:
             self._say("Select one or more series in the Series tab first.", "warning")
             return None
-        return self._start("Fetch", ["metadata"], lambda: self._fetch(wanted))
+        return self._start("Fetch", ["metadata", "inventory"], lambda: self._fetch(wanted))
+
+    def download(self, dest: str | Path | None = None) -> asyncio.Task[None] | None:
+        """Download :attr:`plan` into ``dest`` (default: the panel's folder); returns the task.
+
+        Returns None, with a message, when the plan is empty. The report lands
+        in :attr:`download_report` and the Files tab; Cancel keeps partial files
+        as ``*.part`` for the next download to resume.
+
+        Example:
+            >>> # explorer.download_panel.categories.value = ("genome_track",)
+            >>> # await explorer.download("data/"); explorer.download_report.status
+        """
+        plan = self.plan
+        if plan is None or len(plan) == 0:
+            self._say("Choose files to download in the Files tab first.", "warning")
+            return None
+        target = Path(dest).expanduser() if dest is not None else self.download_panel.destination()
+        extract = bool(self.download_panel.extract.value)
+        return self._start("Download", ["download"], lambda: self._download(plan, target, extract))
 
     def cancel(self) -> bool:
         """Cancel the running task; False when nothing was running."""
@@ -293,6 +330,7 @@ class GEOExplorer:
         self._say(f"Fetching metadata for {len(accessions)} accession(s)…")
         result = await afetch(
             accessions,
+            files=True,
             progress=False,
             on_progress=self.progress.on_progress,
             settings=self.settings,
@@ -306,6 +344,26 @@ class GEOExplorer:
             f"{len(result.files)} files, {n_errors} error{'' if n_errors == 1 else 's'}.",
             "warning" if n_errors else "success",
         )
+
+    async def _download(self, plan: DownloadPlan, dest: Path, extract: bool) -> None:
+        self.progress.start("download")
+        self.download_panel.started(plan, dest)
+        self._say(f"Downloading {plan_summary(plan)} into {dest}…")
+        try:
+            report = await plan.adownload(
+                dest,
+                extract=extract,
+                progress=False,
+                on_progress=self.progress.on_progress,
+                settings=self.settings,
+                **self.overrides,
+            )
+        except asyncio.CancelledError:
+            self.download_panel.cancelled(dest)
+            raise
+        line = self.download_panel.show_report(report, dest)
+        problems = int(report["status"].isin(["failed", "refused"]).sum())
+        self._say(f"Download finished: {line}.", "warning" if problems else "success")
 
     # ---- display helpers ---------------------------------------------------------------
 
@@ -322,3 +380,4 @@ class GEOExplorer:
         self.form.cancel.disabled = not busy
         self.form.search.disabled = busy
         self.fetch_button.disabled = busy
+        self.download_panel.set_busy(busy)

@@ -1,7 +1,7 @@
 """Progress bars for geo_nb's stages, drawn from :class:`geo_nb.ProgressEvent`s.
 
-The core only emits events (``search``, ``metadata``, later ``inventory`` and
-``download``); :class:`ProgressPanel` is a renderer of them, like the tqdm bar
+The core only emits events (``search``, ``metadata``, ``inventory`` and
+``download``, which counts bytes); :class:`ProgressPanel` is a renderer of them, like the tqdm bar
 of the sync API. Pass :meth:`ProgressPanel.on_progress` as ``on_progress=`` to
 :func:`geo_nb.asearch` / :func:`geo_nb.afetch` (with ``progress=False``). Each
 stage gets one row: a bar, ``done/total``, rate, ETA and error count.
@@ -22,7 +22,7 @@ from typing import Literal
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 
 from .. import ProgressEvent
-from ._html import esc
+from ._html import esc, iec_size
 
 __all__ = ["ProgressPanel", "StageProgress", "StageState"]
 
@@ -34,7 +34,8 @@ _TITLES = {
     "inventory": "File inventory",
     "download": "Download",
 }
-_UNITS = {"search": "hits", "metadata": "records", "inventory": "files", "download": "files"}
+# Stages whose events count bytes, not items: their counts and rates are shown as sizes.
+BYTE_STAGES = frozenset({"download"})
 _STYLES: dict[StageState, str] = {
     "running": "info",
     "done": "success",
@@ -57,11 +58,20 @@ def _duration(seconds: float) -> str:
 
 
 def summarize(event: ProgressEvent) -> str:
-    """``done/total · rate · ETA · errors`` for one event (plain text)."""
-    count = f"{event.done}/{event.total}" if event.total is not None else f"{event.done}"
-    parts = [count]
+    """``done/total · rate · ETA · errors`` for one event (plain text).
+
+    Stages of :data:`BYTE_STAGES` count bytes: ``1.0 MiB/4.0 MiB · 512.0 KiB/s``.
+
+    Example:
+        >>> summarize(ProgressEvent("download", "advance", 1024**2, 4 * 1024**2, 0, 2.0))
+        '1.0 MiB/4.0 MiB · 512.0 KiB/s · ETA 6 s'
+    """
+    scale = iec_size if event.stage in BYTE_STAGES else str
+    count = f"{scale(event.done)}/{scale(event.total)}" if event.total is not None else ""
+    parts = [count or scale(event.done)]
     if event.elapsed > 0 and event.done:
-        parts.append(f"{event.rate:.1f}/s")
+        rate = iec_size(event.rate) if event.stage in BYTE_STAGES else f"{event.rate:.1f}"
+        parts.append(f"{rate}/s")
     if event.kind != "finish" and event.total is not None and event.rate > 0:
         parts.append(f"ETA {_duration((event.total - event.done) / event.rate)}")
     if event.errors:

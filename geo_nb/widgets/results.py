@@ -1,7 +1,8 @@
 """The explorer's result tabs: Series, Samples, Files (+ download panel), Errors, Plots.
 
 :class:`ResultTabs` shows a search frame and a :class:`~geo_nb.GEOResult` as
-paged HTML tables (:class:`~geo_nb.widgets.TablePanel`) and draws the plots of
+paged HTML tables (:class:`~geo_nb.widgets.TablePanel`); the Files tab adds the
+sizes per category and a :class:`~geo_nb.widgets.DownloadPanel`. It draws the plots of
 :mod:`geo_nb.plots` into ``widgets.Image``s, lazily: only when the Plots tab is
 shown (or :meth:`ResultTabs.render_plots` is called), so a search never waits
 for matplotlib.
@@ -20,10 +21,11 @@ import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
 from .. import GEOResult, plots
-from ._html import accession_cell, link_cell, message_html, size_cell
+from ._html import TABLE_STYLE, accession_cell, esc, iec_size, link_cell, message_html, size_cell
+from .download import DownloadPanel
 from .table import TablePanel
 
-__all__ = ["PLOTS_TAB", "ResultTabs"]
+__all__ = ["FILES_TAB", "PLOTS_TAB", "ResultTabs", "files_summary_html"]
 
 SERIES_COLUMNS = (
     *("accession", "title", "organism", "study_type", "n_samples", "published"),
@@ -58,30 +60,53 @@ def _files_label(group: pd.DataFrame) -> str:
     n = len(group)
     text = f"{n} file{'' if n == 1 else 's'}"
     if known:
-        text += f" · {plots.human_size(float(sizes.sum()))}"
+        text += f" · {iec_size(sizes.sum())}"
     if known < n:
         text += f" · {n - known} size{'' if n - known == 1 else 's'} unknown"
     return text
 
 
-def _download_placeholder() -> widgets.VBox:
-    # DOWNLOAD PANEL: a placeholder until the file inventory lands in the core.
-    #   * fetching with ``files=True`` fills ``res.files.size_bytes`` (an "inventory" stage;
-    #     ProgressPanel already renders any stage name);
-    #   * ``plan = res.plan(category=..., ...)`` gives a DownloadPlan: show ``plan.files`` in a
-    #     TablePanel and ``plan.total_bytes`` with plots.human_size;
-    #   * a Download button runs ``plan.adownload(dest, on_progress=...)`` through
-    #     ``GEOExplorer._start`` (so Cancel, progress and error display come for free).
-    box = widgets.VBox(
-        [
-            widgets.HTML(
-                "<b>Download</b>: choosing and downloading files will appear here "
-                "once geo_nb can list file sizes."
-            )
-        ]
+def files_summary_html(result: GEOResult | None) -> str:
+    """Per category, over all series: files, total size, approximate and unknown sizes.
+
+    Built from :meth:`geo_nb.GEOResult.files_summary`; a last row sums every
+    category, and SuperSeries are named with the SubSeries that hold their
+    samples' files.
+    """
+    if result is None or result.files.empty:
+        return ""
+    summary = result.files_summary()
+    by_category = summary.groupby("category", sort=True)[
+        ["n_files", "total_bytes", "approximate", "unsized"]
+    ].sum()
+    counts: list[tuple[str, list[int]]] = [
+        (str(c), [int(v) for v in values]) for c, values in by_category.iterrows()
+    ]
+    counts.append(("all", [int(by_category[c].sum()) for c in by_category.columns]))
+    body = "".join(
+        f'<tr data-category="{esc(c)}"><th scope="row">{esc(c)}</th><td>{n}</td>'
+        f"<td>{size_cell(total if unsized < n else None)}</td>"
+        f"<td>{approx or ''}</td><td>{unsized or ''}</td></tr>"
+        for c, (n, total, approx, unsized) in counts
     )
-    box.add_class("geo-nb-download")
-    return box
+    head = "".join(
+        f'<th scope="col">{h}</th>'
+        for h in ("category", "files", "size", "approximate sizes", "unknown sizes")
+    )
+    table = (
+        '<table class="geo-nb-table geo-nb-files-by-category"><caption>Files by category '
+        "(sizes known before downloading)</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+    supers = result.files.attrs.get("superseries", {})
+    notes = [
+        message_html(
+            f"{series} is a SuperSeries: its samples' files are listed under its SubSeries "
+            f"{', '.join(subs)} (fetch those to see them)."
+        )
+        for series, subs in supers.items()
+    ]
+    return TABLE_STYLE + table + "".join(notes)
 
 
 class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
@@ -119,7 +144,8 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             group_by="category",
             group_label=_files_label,
         )
-        self.download_panel = _download_placeholder()
+        self.files_summary = widgets.HTML().add_class("geo-nb-files-summary")
+        self.download_panel = DownloadPanel(page_size)
         self.errors_table = TablePanel(
             "errors", ERROR_COLUMNS, page_size=page_size, cells=_ACCESSION_CELLS, choice="kind"
         )
@@ -136,7 +162,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             [
                 series_box,
                 self.samples_table,
-                widgets.VBox([self.files_table, self.download_panel]),
+                widgets.VBox([self.files_summary, self.files_table, self.download_panel]),
                 self.errors_table,
                 widgets.VBox([self.plot_note, *self.plot_images.values()]),
             ]
@@ -165,6 +191,8 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             self.samples_table.set_frame(result.samples)
             self.files_table.set_frame(result.files)
             self.errors_table.set_frame(result.errors)
+        self.files_summary.value = files_summary_html(result)
+        self.download_panel.set_result(result)
         self._changed()
 
     def render_plots(self) -> dict[str, bytes]:

@@ -1,0 +1,135 @@
+"""The explorer in a real browser: JupyterLab 4, Notebook 7 and Voila, driven by Chromium.
+
+Each test starts its own server on 127.0.0.1 (with a token) whose kernels talk
+to the NCBI emulator of this process, opens the notebook made at run time,
+runs it, and uses the explorer as a person would: type a query, click Search,
+pick a series, fetch its details. Waits are explicit (on CSS classes the
+explorer sets) and bounded. ``tests/artifacts/`` gets screenshots.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from geo_nb.testing import NCBIEmulator
+
+from .conftest import JupyterServer, ServerKind
+
+pytestmark = pytest.mark.browser
+
+QUERY = "ATAC-seq"
+SERIES = "GSE146537"  # 6 samples in the recordings; one of the 7 hits of QUERY
+SERIES_HITS = 7
+KERNEL_TIMEOUT_MS = 90_000  # a cold kernel import of geo_nb, pandas and ipywidgets
+NCBI_TIMEOUT_MS = 30_000
+
+APP_READY = """async () => {
+  await window.jupyterapp.started;
+  await window.jupyterapp.restored;
+}"""
+KERNEL_IDLE = """() => {
+  const widget = window.jupyterapp.shell.currentWidget;
+  const context = widget && widget.sessionContext;
+  const kernel = context && context.session && context.session.kernel;
+  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle'
+    && !!widget.content && widget.content.widgets.length > 0;
+}"""
+RUN_ALL = "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+
+
+def choose(select: Locator, prefix: str) -> None:
+    """Select the option of a widget's ``<select>`` whose label starts with ``prefix``.
+
+    ipywidgets' options carry their index as value, so options are found by label.
+    """
+    expect(select.locator("option").first).to_be_attached(timeout=NCBI_TIMEOUT_MS)
+    labels = select.locator("option").all_inner_texts()
+    matches = [i for i, label in enumerate(labels) if label.startswith(prefix)]
+    assert matches, f"no option starting with {prefix!r} in {labels}"
+    select.select_option(index=matches[0])
+
+
+def run_notebook(page: Page, server: JupyterServer) -> None:
+    """Open the notebook in Lab or Notebook 7, wait for its kernel, run every cell."""
+    page.goto(server.page_url())
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=KERNEL_TIMEOUT_MS)
+    page.evaluate(APP_READY)
+    page.wait_for_function(KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS)
+    page.evaluate(RUN_ALL)
+    # The first cell prints where geo_nb sends its requests: the emulator, not NCBI.
+    expect(
+        page.locator(".jp-OutputArea-output").filter(has_text="asks http://127.0.0.1:")
+    ).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+
+
+def search(page: Page) -> None:
+    """Type the query, click Search, wait for the table of hits."""
+    query = page.locator(".geo-nb-query input")
+    expect(query).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    query.fill(QUERY)
+    page.locator("button.geo-nb-search").click()
+    rows = page.locator(".geo-nb-series-table tr[data-accession]")
+    expect(rows).to_have_count(SERIES_HITS, timeout=NCBI_TIMEOUT_MS)
+    for index in range(SERIES_HITS):
+        expect(rows.nth(index)).to_be_visible()
+    expect(page.locator(".geo-nb-translation")).to_contain_text(f"{SERIES_HITS} hits")
+    expect(page.locator(".geo-nb-message")).to_contain_text(f"Found {SERIES_HITS} series")
+
+
+def fetch_details(page: Page) -> None:
+    """Select :data:`SERIES` in the Series tab, fetch it, wait for its samples."""
+    choose(page.locator(".geo-nb-series-select select"), SERIES)
+    selected = page.locator(f'.geo-nb-series-table tr[data-accession="{SERIES}"]')
+    expect(selected).to_have_attribute("aria-selected", "true", timeout=NCBI_TIMEOUT_MS)
+    page.locator("button.geo-nb-fetch").click()
+    samples = page.locator(".geo-nb-samples-table tr[data-accession]")
+    expect(samples).to_have_count(6, timeout=NCBI_TIMEOUT_MS)
+    expect(samples.first).to_be_visible()
+    expect(samples.first).to_have_attribute("data-accession", re.compile(r"^GSM\d+$"))
+    expect(page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Samples (6)")).to_be_visible()
+    expect(page.locator(".geo-nb-message")).to_contain_text("Fetched 1 series: 6 samples")
+
+
+@pytest.mark.parametrize("kind", ["lab", "notebook"])
+def test_explorer_search_and_fetch(
+    kind: ServerKind,
+    start_server: Callable[[ServerKind], JupyterServer],
+    emulator: NCBIEmulator,
+    page: Page,
+    artifacts: Path,
+) -> None:
+    server = start_server(kind)
+    run_notebook(page, server)
+    search(page)
+    fetch_details(page)
+    assert any(r.path.endswith("esearch.fcgi") for r in emulator.requests)
+    # The Files tab: sizes by category and the download plan for a chosen category.
+    page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Files").click()
+    expect(page.locator(".geo-nb-files-by-category tr[data-category='all']")).to_be_visible()
+    choose(page.locator(".geo-nb-download-categories select"), "genome_track")
+    summary = page.locator(".geo-nb-download-summary .geo-nb-plan-summary")
+    expect(summary).to_have_attribute("data-files", "6", timeout=NCBI_TIMEOUT_MS)
+    expect(page.locator(".geo-nb-plan-table tr[data-accession]")).to_have_count(6)
+    expect(page.locator("button.geo-nb-download-button")).to_be_enabled()
+    name = "explorer" if kind == "lab" else f"explorer-{kind}"
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-files.png"))
+    page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Samples").click()
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def test_voila_renders_the_explorer(
+    start_server: Callable[[ServerKind], JupyterServer], page: Page, artifacts: Path
+) -> None:
+    server = start_server("voila")
+    page.goto(server.page_url(), timeout=KERNEL_TIMEOUT_MS)
+    expect(page.locator(".geo-nb-query input")).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+    expect(page.locator("button.geo-nb-search")).to_be_visible()
+    expect(page.locator(".geo-nb-tabs")).to_be_visible()
+    # The kernel behind the page answers the widgets: a search fills the table.
+    search(page)
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / "explorer-voila.png"))
