@@ -224,7 +224,7 @@ async def _eutils(http: HttpClient, endpoint: str, params: dict[str, str]) -> di
     response = await http.request(Service.EUTILS, "POST", url, data=http.eutils_params(params))
     text = response.text
     if response.status_code >= 400:
-        shown = redact(" ".join(text.split())[:200], [http.settings.api_key_value])
+        shown = redact(" ".join(text.split()), [http.settings.api_key_value])[:200]
         raise QueryError(f"E-utilities {endpoint} answered HTTP {response.status_code}: {shown}")
     try:
         payload = json.loads(text)

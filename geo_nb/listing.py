@@ -30,12 +30,13 @@ __all__ = [
 ]
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTP]?)i?B?$", re.I)
+_SIZE = re.compile(r"^([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([KMGTP]?)i?B?$", re.I)
 _ROW = re.compile(
     r'<a\s+href="(?P<href>[^"]+)"[^>]*>[^<]*</a>\s*'
     r"(?P<date>\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s+(?P<size>[-\d.]+\s*[KMGTP]?)",
     re.I,
 )
+_DIGITS = re.compile(r"[0-9]{1,20}")
 _TITLE = re.compile(r"<title>\s*Index of\s+([^<]*?)\s*</title>", re.I)
 _MD5_GNU = re.compile(r"^([0-9a-fA-F]{32})\s+\*?(.+?)\s*$")
 _MD5_BSD = re.compile(r"^MD5\s*\((.+)\)\s*=\s*([0-9a-fA-F]{32})\s*$")
@@ -130,7 +131,7 @@ def parse_filelist(
             raise ParseError(f"{url}, line {number}: expected 5 tab-separated fields")
         kind, name, time, size = (f.strip() for f in fields[:4])
         label = fields[4].strip() if len(fields) > 4 else ""
-        exact = int(size) if size.isdigit() else None
+        exact = int(size) if _DIGITS.fullmatch(size) else None
         if kind.lower() == "archive":
             current = name
             archives[name] = exact

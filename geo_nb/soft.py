@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,7 +160,7 @@ def iter_soft_file(path: str | Path) -> Iterator[SoftEntity]:
     try:
         with opener(path, "rb") as handle:
             yield from iter_soft(decode_lines(handle), source=str(path))
-    except (EOFError, gzip.BadGzipFile, OSError) as exc:
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise ParseError(f"{path}: corrupt or truncated file ({exc})") from exc

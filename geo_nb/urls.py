@@ -24,11 +24,13 @@ from .accessions import ftp_dir
 
 __all__ = ["rewrite_url"]
 
-_NCBI_GEO = re.compile(r"^(?:ftp|https?)://ftp\.ncbi\.(?:nlm\.)?nih\.gov/(?:pub/)?geo/(.*)$", re.I)
+_NCBI_GEO = re.compile(
+    r"^(?:ftp|https?)://ftp\.ncbi\.(?:nlm\.)?nih\.gov/(?:pub/)?geo/(.*)$", re.I | re.S
+)
 _OLD_SUPPL = re.compile(
     r"^DATA/supplementary/(?:series|samples|platforms)/(?:[A-Z]{3}\d*nnn/)?"
-    r"(G(?:SE|SM|PL)[1-9]\d*)/(.+)$",
-    re.I,
+    r"(G(?:SE|SM|PL)[1-9][0-9]{0,9})/(.+)$",
+    re.I | re.ASCII,
 )
 
 

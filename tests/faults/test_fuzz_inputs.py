@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import string
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -295,15 +294,6 @@ def test_soft_with_a_one_megabyte_line(record: bytes, kind: str, where: float) -
     parses_or_parse_error(b"\n".join([*lines[:at], huge, *lines[at:]]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidAccessionError,
-    reason="BUG: urls._OLD_SUPPL matches 'G(?:SE|SM|PL)[1-9]\\d*' (any length, Unicode digits "
-    "with re.I) and hands the match to ftp_dir(), whose stricter accession check raises "
-    "InvalidAccessionError; so convert_entities raises on a record naming an old-layout file "
-    "such as .../DATA/supplementary/samples/GSM123456789012/x.CEL.gz, and fetch() turns the "
-    "whole record into an 'invalid_accession' error row (a kind the README does not list).",
-)
 @fuzz(50)
 @given(
     st.sampled_from(["samples", "series", "platforms"]),
@@ -322,13 +312,6 @@ def test_convert_entities_never_raises_on_old_layout_file_urls(
     convert_entities(entities, lambda u: rewrite_url(u, FTP))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=zlib.error,
-    reason="BUG: soft.iter_soft_file turns EOFError, BadGzipFile and OSError into ParseError "
-    "but not zlib.error, which gzip raises for corrupt deflate data ('invalid block type', "
-    "'invalid distance too far back'), so a damaged .soft.gz escapes as zlib.error.",
-)
 @fuzz(30)
 @given(st.integers(10, 2000), st.integers(1, 255))
 @example(10, 0xFF)
@@ -385,14 +368,6 @@ def test_parse_listing_parses_or_raises_parse_error(page: str) -> None:
         assert entry.size is None or entry.size >= 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="BUG: listing.parse_size does round(float(digits) * unit) with no bound: a size "
-    "field of 309+ digits is float('inf') and round() raises OverflowError, out of "
-    "parse_listing (and out of select_files(max_size='9...9M')); fetch() then reports the "
-    "series as an 'internal_error' ('This is a geo_nb bug').",
-)
 @fuzz(30)
 @given(st.integers(309, 400), st.sampled_from(["", "K", "M", "G"]))
 @example(400, "")
@@ -437,13 +412,6 @@ def test_parse_filelist_parses_or_raises_parse_error(text: str) -> None:
     assert all(m.size is None or m.size >= 0 for m in members)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: listing.parse_filelist does int(size) if size.isdigit(): str.isdigit() is "
-    "True for superscripts and other non-decimal digits ('²') and for 4301+ digit numbers, "
-    "both of which int() rejects with a plain ValueError, not ParseError.",
-)
 @fuzz(30)
 @given(st.one_of(st.sampled_from(["²", "¹²³", "①", "2²"]), st.just("9" * 4301)))
 @example("²")

@@ -260,13 +260,6 @@ def test_the_api_key_never_leaks(
         assert KEY not in text and not key_fragments(text), where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: eutils._eutils builds a 4xx message from the body with "
-    "redact(' '.join(text.split())[:200], [key]): it cuts to 200 characters first, so a key "
-    "NCBI echoes across the cut survives minus its tail (here 35 of 36 characters) and "
-    "redact() no longer recognises it; redacting before cutting fixes it.",
-)
 def test_the_api_key_echoed_in_an_error_body_never_reaches_a_message(
     geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
