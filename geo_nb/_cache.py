@@ -38,6 +38,8 @@ log = logging.getLogger("geo_nb.cache")
 _FORMAT = "geo_nb-cache-1"
 _IGNORED_PARAMS = frozenset({"api_key", "tool", "email"})
 _STALE_TEMP_SECONDS = 3600.0
+_pruned: set[Path] = set()
+_pruned_lock = threading.Lock()
 
 
 def cache_key(namespace: str, url: str, params: Mapping[str, str] | None = None) -> str:
@@ -121,6 +123,17 @@ class DiskCache:
         """Forget ``key`` (no error if it is not cached)."""
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
+
+    def prune_once(self) -> None:
+        """:meth:`prune_temp_files`, at most once per process for this cache dir."""
+        with _pruned_lock:
+            if self.root in _pruned:
+                return
+            _pruned.add(self.root)
+        try:
+            self.prune_temp_files()
+        except OSError as exc:
+            log.warning("could not prune temporary files in %s: %s", self.root, exc)
 
     def prune_temp_files(self, older_than: float = _STALE_TEMP_SECONDS) -> int:
         """Delete temporary files left by killed processes; return how many."""

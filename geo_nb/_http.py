@@ -36,7 +36,7 @@ from ._version import __version__
 from .errors import RateLimitedError, UnavailableError, redact
 from .settings import Settings
 
-__all__ = ["HttpClient", "Service", "retry_after", "retry_delay"]
+__all__ = ["MAX_RETRY_AFTER", "HttpClient", "Service", "retry_after", "retry_delay"]
 
 log = logging.getLogger("geo_nb.http")
 
@@ -202,10 +202,10 @@ class HttpClient:
                     return response
                 problem = f"HTTP {status} {response.reason_phrase}".strip()
                 wait = _retry_after(response)
+                if wait is not None and wait > MAX_RETRY_AFTER:
+                    break  # give up now, and hold nothing else back for that long
                 if status == 429:
                     limiter.defer(wait if wait is not None else 1.0)
-                    if wait is not None and wait > MAX_RETRY_AFTER:
-                        break
             if attempt == attempts:
                 break
             delay = retry_delay(attempt, retry_after=wait, status=status)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from ._http import USER_AGENT, retry_delay, ssl_context
+from ._http import MAX_RETRY_AFTER, USER_AGENT, retry_after, retry_delay, ssl_context
 from ._ratelimit import Limiter
 from .errors import ChecksumError, GeoNBError, SizeMismatchError, UnavailableError
 from .settings import Settings
@@ -106,7 +106,12 @@ def extract_members(
                 break
             except (httpx.TransportError, httpx.HTTPStatusError, tarfile.ReadError) as exc:
                 resume = progress.resume
-                if attempt == settings.max_attempts:
+                status = (
+                    exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
+                )
+                wait = retry_after(exc.response) if isinstance(exc, httpx.HTTPStatusError) else None
+                hopeless = status == 404 or (wait is not None and wait > MAX_RETRY_AFTER)
+                if attempt == settings.max_attempts or hopeless:
                     for name in job.wanted:
                         if name not in job.status:
                             job.status[name] = "failed"
@@ -116,7 +121,7 @@ def extract_members(
                                 url=job.url,
                             )
                     break
-                time.sleep(retry_delay(attempt))
+                time.sleep(retry_delay(attempt, retry_after=wait, status=status))
     for name in job.wanted:
         if name not in job.status:
             job.status[name] = "failed"

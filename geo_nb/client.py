@@ -66,6 +66,9 @@ class GEOClient:
         self.settings = base.replace(**overrides) if overrides else base
         self.http = HttpClient(self.settings)
         self.cache = DiskCache(self.settings.cache_dir, ttl_days=self.settings.cache_ttl_days)
+        # Temporary files of writers that were killed: harmless (reads skip them), but
+        # they should not pile up.
+        self.cache.prune_once()
 
     def __repr__(self) -> str:
         s = self.settings

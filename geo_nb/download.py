@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import filelock
 import httpx
 
-from ._http import HttpClient, retry_after, retry_delay
+from ._http import MAX_RETRY_AFTER, HttpClient, retry_after, retry_delay
 from .errors import (
     ChecksumError,
     NotFoundError,
+    RateLimitedError,
     SizeMismatchError,
     UnavailableError,
     UnexpectedResponseError,
@@ -111,33 +115,86 @@ class _Retry(Exception):
         self.status = status
 
 
-def _total(response: httpx.Response, offset: int) -> int | None:
-    if response.status_code == 206:
-        match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
-        if match is None or int(match.group(1)) != offset:
-            raise _Retry("the server answered a range that was not asked for")
-        return None if match.group(3) == "*" else int(match.group(3))
-    length = response.headers.get("Content-Length", "")
-    return int(length) if length.isdigit() else None
+def _range_total(response: httpx.Response) -> tuple[int | None, int | None]:
+    """(first byte, total size) from ``Content-Range``; None where absent or ``*``."""
+    match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+    if match is None:
+        unsatisfied = re.match(r"bytes\s+\*/(\d+)", response.headers.get("Content-Range", ""))
+        return None, int(unsatisfied.group(1)) if unsatisfied else None
+    return int(match.group(1)), None if match.group(3) == "*" else int(match.group(3))
+
+
+def _validators(response: httpx.Response) -> dict[str, str]:
+    return {k: response.headers[k] for k in ("ETag", "Last-Modified") if k in response.headers}
+
+
+class _Partial:
+    """A ``.part`` file and what we knew of the server's file when it was started.
+
+    The ``.part.meta`` next to it records the URL, total size, ETag and
+    Last-Modified of the first answer; a resume is only trusted when the server
+    still describes the same file, so bytes of an older version are never
+    spliced onto a newer one.
+    """
+
+    def __init__(self, final: Path) -> None:
+        self.part = final.with_name(final.name + ".part")
+        self.meta = final.with_name(final.name + ".part.meta")
+
+    def offset(self, url: str) -> int:
+        """Bytes to resume after (0 when there is nothing trustworthy to resume)."""
+        if not self.part.exists():
+            return 0
+        try:
+            known = json.loads(self.meta.read_text())
+        except (OSError, ValueError):
+            known = {}
+        if known.get("url") != url:
+            self.discard()
+            return 0
+        return self.part.stat().st_size
+
+    def known(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.meta.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data
+
+    def start(self, url: str, total: int | None, validators: dict[str, str]) -> None:
+        self.meta.write_text(json.dumps({"url": url, "total": total, **validators}))
+
+    def discard(self) -> None:
+        self.part.unlink(missing_ok=True)
+        self.meta.unlink(missing_ok=True)
+
+    def finish(self, final: Path) -> None:
+        self.part.replace(final)
+        self.meta.unlink(missing_ok=True)
 
 
 async def _attempt(
-    http: HttpClient, job: DownloadJob, part: Path, on_bytes: Callable[[int], None]
+    http: HttpClient, job: DownloadJob, partial: _Partial, on_bytes: Callable[[int], None]
 ) -> tuple[int | None, bool]:
-    """One GET of the rest of the file into ``part``; returns (total size, resumed)."""
-    offset = part.stat().st_size if part.exists() else 0
-    if job.size is not None and offset > job.size:
-        part.unlink()
-        offset = 0
+    """One GET of the rest of the file into ``.part``; returns (total size, resumed)."""
+    offset = partial.offset(job.url)
+    known = partial.known() if offset else {}
     # Identity encoding: Range offsets count the bytes of the file itself, and a server
     # that gzip-encodes the transfer must not get a .gz file decompressed on the way.
     headers = {"Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
+        validator = known.get("ETag") or known.get("Last-Modified")
+        if validator:
+            headers["If-Range"] = validator
     async with http.stream(job.url, headers=headers) as response:
         status = response.status_code
-        if status == 416 and offset and offset == job.size:
-            return job.size, True
+        if status == 416 and offset:
+            _, total = _range_total(response)
+            if total == offset and total == known.get("total"):
+                return total, True
+            partial.discard()
+            raise _Retry("the partial file does not match the server's file; starting again")
         if status == 404:
             raise NotFoundError(
                 f"{job.url} does not exist on GEO's file server.",
@@ -150,9 +207,19 @@ async def _attempt(
             raise UnexpectedResponseError(
                 f"{job.url} answered HTTP {status}.", accession=job.accession, url=job.url
             )
-        if status == 200:
+        if status == 206:
+            first, total = _range_total(response)
+            changed = any(
+                known.get(k) not in (None, v) for k, v in _validators(response).items()
+            ) or (known.get("total") is not None and total != known["total"])
+            if first != offset or changed:
+                partial.discard()
+                raise _Retry("the file changed on the server since the partial download")
+        else:
             offset = 0
-        total = _total(response, offset)
+            length = response.headers.get("Content-Length", "")
+            total = int(length) if length.isdigit() else None
+            partial.start(job.url, total, _validators(response))
         if job.size is not None and total is not None and total != job.size:
             raise SizeMismatchError(
                 f"{job.path.name}: GEO lists {job.size} bytes but the server sends {total}. "
@@ -160,13 +227,26 @@ async def _attempt(
                 accession=job.accession,
                 url=job.url,
             )
-        with part.open("ab" if offset else "wb") as handle:
+        with partial.part.open("ab" if offset else "wb") as handle:
             # Raw chunks as they arrive: a buffered iterator would lose its buffer when the
             # connection breaks, and those bytes are what the next attempt resumes after.
             async for chunk in response.aiter_raw():
                 handle.write(chunk)
                 on_bytes(len(chunk))
     return total, offset > 0
+
+
+async def _locked(job: DownloadJob, lock_dir: Path) -> filelock.BaseFileLock:
+    """Hold the cross-process lock of ``job.path`` (polling, so waiting can be cancelled)."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(str(job.path.resolve()).encode()).hexdigest()
+    lock = filelock.FileLock(lock_dir / f"{name}.lock")
+    while True:
+        try:
+            lock.acquire(timeout=0)
+            return lock
+        except filelock.Timeout:
+            await asyncio.sleep(0.2)
 
 
 async def download_file(
@@ -177,40 +257,55 @@ async def download_file(
     Raises a typed error (size or checksum mismatch, not found, unavailable
     after every attempt) and leaves no final file behind on failure; a
     partial ``.part`` is kept for the next run to resume unless it is known
-    to be wrong.
+    to be wrong. Two processes (or tasks) downloading to the same path take
+    turns: the second finds the file complete and skips it.
     """
     final = job.path
     if _complete(final, job):
         return "skipped"
-    final.parent.mkdir(parents=True, exist_ok=True)
-    part = final.with_name(final.name + ".part")
+    lock = await _locked(job, Path(http.settings.cache_dir) / "locks")
+    try:
+        if _complete(final, job):
+            return "skipped"
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return await _fetch(http, job, _Partial(final), on_bytes)
+    finally:
+        lock.release()
+
+
+async def _fetch(
+    http: HttpClient, job: DownloadJob, partial: _Partial, on_bytes: Callable[[int], None]
+) -> str:
     attempts = http.settings.max_attempts
     resumed = False
     for attempt in range(1, attempts + 1):
         try:
-            total, again = await _attempt(http, job, part, on_bytes)
+            total, again = await _attempt(http, job, partial, on_bytes)
         except SizeMismatchError:
-            part.unlink(missing_ok=True)
+            partial.discard()
             raise
         except (httpx.TransportError, _Retry) as exc:
+            wait = exc.wait if isinstance(exc, _Retry) else None
+            status = exc.status if isinstance(exc, _Retry) else None
             problem = f"{type(exc).__name__}: {exc}"
-            if attempt == attempts:
-                raise UnavailableError(
-                    f"{job.path.name}: download failed after {attempts} attempts ({problem}). "
-                    "Run the download again to resume where it stopped.",
+            too_long = wait is not None and wait > MAX_RETRY_AFTER
+            if attempt == attempts or too_long:
+                asked = f"; the server asked to wait {wait:.0f} s" if too_long else ""
+                error = RateLimitedError if status == 429 else UnavailableError
+                tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
+                raise error(
+                    f"{job.path.name}: download failed after {tries} ({problem}{asked}). "
+                    "Run the download again later to resume where it stopped.",
                     accession=job.accession,
                     url=job.url,
                 ) from None
-            wait = exc.wait if isinstance(exc, _Retry) else None
-            status = exc.status if isinstance(exc, _Retry) else None
             await asyncio.sleep(retry_delay(attempt, retry_after=wait, status=status))
-            resumed = True
             continue
         resumed = resumed or again
         expected = job.size if job.size is not None else total
-        size = part.stat().st_size
+        size = partial.part.stat().st_size
         if expected is not None and size != expected:
-            part.unlink()
+            partial.discard()
             raise SizeMismatchError(
                 f"{job.path.name}: received {size} bytes, expected {expected}; the partial file "
                 "was discarded.",
@@ -219,16 +314,16 @@ async def download_file(
             )
         break
     if job.md5 is not None:
-        actual = await asyncio.to_thread(md5_of, part)
+        actual = await asyncio.to_thread(md5_of, partial.part)
         if actual != job.md5:
-            part.unlink()
+            partial.discard()
             raise ChecksumError(
                 f"{job.path.name}: MD5 {actual} differs from GEO's {job.md5}; the file was "
                 "discarded. Download it again.",
                 accession=job.accession,
                 url=job.url,
             )
-    part.replace(final)
+    partial.finish(job.path)
     return "resumed" if resumed else "downloaded"
 
 

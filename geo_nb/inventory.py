@@ -16,9 +16,9 @@ lists only its own folder; its samples' files belong to its SubSeries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from ._cache import DiskCache, cache_key, memory_cache
@@ -33,6 +33,7 @@ from .settings import Settings
 __all__ = ["FolderReader", "SeriesFolder", "build_inventory"]
 
 _ABSENT = b""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,19 @@ class FolderReader:
         self.cache = cache
         self.settings = settings
 
-    async def text(self, url: str, *, accession: str, refresh: bool) -> str | None:
-        """The text at ``url``, or None when the server says there is none (403/404).
+    async def parsed(
+        self, url: str, parse: Callable[[str], T], *, expected: str, accession: str, refresh: bool
+    ) -> T | None:
+        """``parse`` of the text at ``url``; None when the server has none (403/404).
 
-        Answers are cached on disk like acc.cgi answers ("none" included).
+        An answer is cached on disk ("none" included) only once it has parsed, so
+        an error or bot-challenge page is never served from the cache later. A
+        page that does not parse raises :class:`UnexpectedResponseError` when it
+        is HTML, else the parser's :class:`ParseError`.
         """
         key = cache_key("ftp", url)
         body = None if refresh else self.cache.get(key)
+        fetched = body is None
         if body is None:
             response = await self.http.request(Service.FTP, "GET", url, accession=accession)
             if response.status_code in (403, 404):
@@ -73,8 +80,24 @@ class FolderReader:
                 )
             else:
                 body = response.content
+        result = None
+        if body != _ABSENT:
+            text = body.decode("utf-8", errors="replace")
+            try:
+                result = parse(text)
+            except ParseError as exc:
+                self.cache.remove(key)
+                if text.lstrip()[:1] != "<":
+                    raise
+                raise UnexpectedResponseError(
+                    f"{accession}: {url} answered with an HTML page (an error or bot-challenge "
+                    f"page), not {expected}. Try again later.",
+                    accession=accession,
+                    url=url,
+                ) from exc
+        if fetched:
             self.cache.put(key, body, url=url)
-        return None if body == _ABSENT else body.decode("utf-8", errors="replace")
+        return result
 
     async def series_folder(self, accession: str, *, refresh: bool) -> SeriesFolder:
         """List ``series/.../suppl/`` and read its filelist.txt if it has one."""
@@ -84,24 +107,29 @@ class FolderReader:
             if cached is not None:
                 return cached
         url = f"{self.settings.ftp_url}/{ftp_dir(accession)}/suppl/"
-        page = await self.text(url, accession=accession, refresh=refresh)
+        listed = await self.parsed(
+            url,
+            lambda text: parse_listing(text, url=url),
+            expected="a folder listing",
+            accession=accession,
+            refresh=refresh,
+        )
         folder = SeriesFolder(accession, url)
-        if page is not None:
-            try:
-                entries = [e for e in parse_listing(page, url=url) if not e.is_dir]
-            except ParseError as exc:
-                raise UnexpectedResponseError(
-                    f"{accession}: the file listing at {url} is not a folder listing (an error "
-                    "or bot-challenge page). Try again later.",
-                    accession=accession,
-                    url=url,
-                ) from exc
+        if listed is not None:
+            entries = [e for e in listed if not e.is_dir]
             archives: dict[str, int | None] = {}
             members: list[ArchiveMember] = []
             if any(e.name == "filelist.txt" for e in entries):
-                listed = await self.text(url + "filelist.txt", accession=accession, refresh=refresh)
-                if listed is not None:
-                    archives, members = parse_filelist(listed, url=url + "filelist.txt")
+                where = url + "filelist.txt"
+                found = await self.parsed(
+                    where,
+                    lambda text: parse_filelist(text, url=where),
+                    expected="a filelist.txt",
+                    accession=accession,
+                    refresh=refresh,
+                )
+                if found is not None:
+                    archives, members = found
             folder = SeriesFolder(accession, url, entries, archives, members)
         memory_cache.put(memory_key, folder)
         return folder

@@ -153,6 +153,25 @@ def test_stale_temp_files_are_pruned(tmp_path: Path) -> None:
     assert fresh.exists() and not stale.exists()
 
 
+def test_clients_prune_stale_temp_files_once_per_process(tmp_path: Path) -> None:
+    from geo_nb import GEOClient
+
+    cache = DiskCache(tmp_path, ttl_days=7)
+    cache.put("ab" * 32, b"x", url="u")
+    folder = cache.path("ab" * 32).parent
+    old = time.time() - 7200
+    first = folder / ".tmp-first.part"
+    first.write_bytes(b"half")
+    os.utime(first, (old, old))
+    GEOClient(cache_dir=tmp_path)
+    assert not first.exists()
+    second = folder / ".tmp-second.part"
+    second.write_bytes(b"half")
+    os.utime(second, (old, old))
+    GEOClient(cache_dir=tmp_path)
+    assert second.exists()  # once per process: the next process will prune it
+
+
 def test_concurrent_writers_never_expose_partial_entries(tmp_path: Path) -> None:
     cache = DiskCache(tmp_path, ttl_days=7)
     key = "12" * 32

@@ -124,7 +124,7 @@ async def test_cancel_download_keeps_only_part_files(geo_env: NCBIEmulator, tmp_
     assert explorer.download_report is None
     assert ".part" in explorer.download_panel.report_html.value
     left = [p for p in dest.rglob("*") if p.is_file()]
-    assert left and all(p.name.endswith(".part") for p in left)
+    assert left and all(p.name.endswith((".part", ".part.meta")) for p in left)
     assert not explorer.download_button.disabled
 
 

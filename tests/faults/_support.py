@@ -145,10 +145,14 @@ def assert_no_half_files(
     dest: Path, contents: dict[str, bytes], *, resumable: Iterable[str] = ()
 ) -> None:
     """Final files are whole; ``.part`` files exist only for ``resumable`` names and
-    hold a prefix of the file (so the next run can resume after them)."""
+    hold a prefix of the file (so the next run can resume after them), each with the
+    ``.part.meta`` that records what it is a part of."""
     allowed = set(resumable)
     for path in Path(dest).rglob("*"):
         if path.is_dir():
+            continue
+        if path.name.endswith(".part.meta"):
+            assert path.with_name(path.name.removesuffix(".meta")).exists(), f"orphan {path}"
             continue
         if path.name.endswith(".part"):
             name = path.name.removesuffix(".part")

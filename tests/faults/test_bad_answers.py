@@ -71,14 +71,6 @@ def test_a_bot_challenge_on_eutils(geo_env: NCBIEmulator) -> None:
     assert "GSE146537" in set(geo_nb.search("ATAC-seq", progress=False).accession)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: inventory.FolderReader.text stores every HTTP 200 body in the disk cache "
-    "before anyone checks it is a listing / filelist.txt; a bot-challenge page for a suppl/ "
-    "folder (or its filelist.txt) is cached, so the series keeps failing (unexpected_response, "
-    "or parse_error for filelist.txt) on every later fetch for cache_ttl_days, even after "
-    "GEO answers properly (README: 'Error pages are never cached').",
-)
 @pytest.mark.parametrize("page", ["suppl/", "suppl/filelist.txt"])
 def test_a_bot_challenge_for_a_folder_listing_is_not_cached(
     geo_env: NCBIEmulator, tmp_path: Path, page: str

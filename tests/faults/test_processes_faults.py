@@ -202,14 +202,6 @@ def test_two_processes_refreshing_one_cache_dir_under_faults(
         assert len(geo_env.requests) == served
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loaders._ftp_file downloads into <cache_dir>/files/<path>.part, a name shared "
-    "by every process using the cache dir; a second process that starts while the first is "
-    "downloading finds that .part, resumes it with a Range request and appends ('ab') while "
-    "the first keeps writing ('wb'), so one dies with SizeMismatchError and the other with a "
-    "raw FileNotFoundError (the .part was discarded or renamed under it).",
-)
 def test_two_processes_loading_one_family_soft_into_one_cache_dir(
     geo_env: NCBIEmulator,
 ) -> None:

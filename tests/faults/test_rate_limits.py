@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 import geo_nb
 from geo_nb._cache import memory_cache
@@ -126,13 +125,6 @@ def test_download_waits_what_retry_after_asks(geo_env: NCBIEmulator, tmp_path: P
     assert gaps[0] >= 1.0 - TICK and gaps[1] >= 1.0 - TICK, gaps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: geo_nb.archive.extract_members retries with time.sleep(retry_delay(attempt)) "
-    "and never reads Retry-After (nor applies the 1 s floor after a 429): the HTTPStatusError "
-    "it raises for a 429/503 drops the response's header, so extract=True retries a 429 "
-    "'Retry-After: 2' after 0-0.5 s.",
-)
 def test_archive_extraction_waits_what_retry_after_asks(
     geo_env: NCBIEmulator, tmp_path: Path
 ) -> None:
@@ -146,14 +138,6 @@ def test_archive_extraction_waits_what_retry_after_asks(
     assert gaps_after(tries)[0] >= 2.0 - TICK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="BUG: HttpClient.request calls limiter.defer(wait) before checking "
-    "wait > MAX_RETRY_AFTER, so a 429 whose Retry-After is too long to wait for makes that "
-    "request give up at once (rate_limited) yet holds every later acc.cgi/FTP request of the "
-    "whole process (the limiter is shared) for the full Retry-After: here 600 s.",
-)
 async def test_a_retry_after_too_long_to_wait_for_does_not_stall_later_requests(
     geo_env: NCBIEmulator,
 ) -> None:
@@ -166,13 +150,6 @@ async def test_a_retry_after_too_long_to_wait_for_does_not_stall_later_requests(
     assert other.errors.empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="BUG: geo_nb.download.download_file sleeps retry_delay(attempt, retry_after=wait) "
-    "with no cap, unlike HttpClient.request (MAX_RETRY_AFTER = 120 s, then it gives up): a 503 "
-    "with 'Retry-After: 3600' on a file parks plan.download() for an hour per attempt.",
-)
 async def test_a_download_does_not_wait_an_hour_for_retry_after(
     geo_env: NCBIEmulator, tmp_path: Path
 ) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import os
 import random
-import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +16,7 @@ import pytest
 
 import geo_nb
 from geo_nb.accessions import ftp_dir
-from geo_nb.errors import UnavailableError, UnexpectedResponseError
+from geo_nb.errors import UnavailableError
 from geo_nb.testing import FaultRule, NCBIEmulator, RequestRecord
 from tests.faults._support import assert_no_half_files, family_soft
 from tests.helpers import downloadable_series
@@ -149,15 +148,6 @@ def test_load_geoparse_never_parses_half_a_family_soft(
     assert not final.with_name(final.name + ".part").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, UnexpectedResponseError),
-    reason="BUG: download._attempt treats 416 as done only when offset == job.size; with no "
-    "exact size (a listing-sized file, every load_geoparse/load_series_matrix download) a "
-    ".part already complete (process killed after the last byte, before the rename) is asked "
-    "for 'Range: bytes=<size>-', the server answers 416 and the file fails with 'answered "
-    "HTTP 416' on this and every later run; the .part is never cleared.",
-)
 @pytest.mark.parametrize("via", ["plan", "load_geoparse"])
 def test_a_complete_part_of_unknown_size_is_finished_not_refused(
     geo_env: NCBIEmulator, tmp_path: Path, via: str
@@ -182,15 +172,6 @@ def test_a_complete_part_of_unknown_size_is_finished_not_refused(
         assert final.read_bytes() == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, zlib.error, EOFError, gzip.BadGzipFile, pd.errors.ParserError),
-    reason="BUG: a .part left by an interrupted run is resumed with a bare 'Range: bytes=N-' "
-    "(no If-Range, no Last-Modified/ETag check), so when GEO replaced the file in between the "
-    "result is old[:N] + new[N:]: plan.download reports 'resumed' for a spliced file that "
-    "does not gunzip, and load_geoparse caches it and hands it to GEOparse, which parses the "
-    "garbage until pandas (ParserError) or zlib fails.",
-)
 @pytest.mark.parametrize("via", ["plan", "load_geoparse"])
 def test_a_part_of_an_older_version_is_never_spliced_onto_the_new_one(
     geo_env: NCBIEmulator, tmp_path: Path, via: str
@@ -216,12 +197,6 @@ def test_a_part_of_an_older_version_is_never_spliced_onto_the_new_one(
         assert final.read_bytes() == new and len(gse.gsms) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): download_file sets resumed = True on any retry, so a file whose first "
-    "answer was a 503 (no byte written) and that was then fetched whole with no Range is "
-    "reported 'resumed', not 'downloaded'.",
-)
 def test_a_retry_before_the_first_byte_is_not_a_resume(
     geo_env: NCBIEmulator, tmp_path: Path
 ) -> None:
