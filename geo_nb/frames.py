@@ -29,6 +29,7 @@ __all__ = [
     "SAMPLE_COLUMNS",
     "SERIES_COLUMNS",
     "errors_frame",
+    "file_rows",
     "files_frame",
     "make_frame",
     "platforms_frame",
@@ -240,30 +241,36 @@ def _file_row(series_accession: str | None, f: SupplementaryFile) -> dict[str, A
     }
 
 
-def files_frame(records: GEORecords) -> pd.DataFrame:
-    """One row per supplementary file.
+def file_rows(records: GEORecords) -> list[tuple[str | None, SupplementaryFile]]:
+    """(series accession, file) pairs: the rows of :func:`files_frame`, without pandas.
 
     With an inventory (``fetch(..., files=True)``): every file it found, sized.
     Without: the files named in the records. Either way a SuperSeries lists
     only its own files (its samples' files belong to its SubSeries), and a
     platform's files appear only when the platform was asked for by accession.
-    ``attrs["superseries"]`` maps each SuperSeries to its SubSeries.
     """
     if records.files is not None:
-        rows = [_file_row(f.series_accession, f) for f in records.files]
-    else:
-        rows = []
-        supers = {s.accession for s in records.series if s.is_superseries}
-        requested = set(records.requested)
-        for series in records.series:
-            rows.extend(_file_row(series.accession, f) for f in series.supplementary_files)
-        for series_accession, sample in sample_memberships(records):
-            if series_accession not in supers:
-                rows.extend(_file_row(series_accession, f) for f in sample.supplementary_files)
-        for platform in records.platforms:
-            if platform.accession in requested:
-                rows.extend(_file_row(None, f) for f in platform.supplementary_files)
-    frame = make_frame(rows, FILE_COLUMNS)
+        return [(f.series_accession, f) for f in records.files]
+    rows: list[tuple[str | None, SupplementaryFile]] = []
+    supers = {s.accession for s in records.series if s.is_superseries}
+    requested = set(records.requested)
+    for series in records.series:
+        rows.extend((series.accession, f) for f in series.supplementary_files)
+    for series_accession, sample in sample_memberships(records):
+        if series_accession not in supers:
+            rows.extend((series_accession, f) for f in sample.supplementary_files)
+    for platform in records.platforms:
+        if platform.accession in requested:
+            rows.extend((None, f) for f in platform.supplementary_files)
+    return rows
+
+
+def files_frame(records: GEORecords) -> pd.DataFrame:
+    """One row per supplementary file (see :func:`file_rows` for which).
+
+    ``attrs["superseries"]`` maps each SuperSeries to its SubSeries.
+    """
+    frame = make_frame((_file_row(series, f) for series, f in file_rows(records)), FILE_COLUMNS)
     frame.attrs["superseries"] = {
         s.accession: list(s.superseries_of) for s in records.series if s.is_superseries
     }

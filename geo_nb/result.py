@@ -22,9 +22,11 @@ import pandas as pd
 from .errors import FetchFailedError
 from .frames import (
     errors_frame,
+    file_rows,
     files_frame,
     make_frame,
     platforms_frame,
+    sample_memberships,
     samples_frame,
     series_frame,
 )
@@ -197,12 +199,15 @@ class GEOResult:
         return DownloadPlan(chosen, inventory=self.files, settings=self._settings)
 
     def _counts(self) -> list[str]:
+        # Counted from the records: a repr must stay cheap (asyncio formats the repr of
+        # a finished task's result), so it never builds the DataFrames.
+        records = self._records
         return [
-            _plural(len(self._records.series), "series").replace("seriess", "series"),
-            _plural(len(self.samples), "sample"),
-            _plural(len(self._records.platforms), "platform"),
-            _plural(len(self.files), "file"),
-            _plural(len(self._records.errors), "error"),
+            _plural(len(records.series), "series").replace("seriess", "series"),
+            _plural(len(sample_memberships(records)), "sample"),
+            _plural(len(records.platforms), "platform"),
+            _plural(len(file_rows(records)), "file"),
+            _plural(len(records.errors), "error"),
         ]
 
     def __repr__(self) -> str:

@@ -193,3 +193,10 @@ def test_empty_result_has_all_columns() -> None:
     assert "size_bytes" in res.files.columns and str(res.files.size_bytes.dtype) == "Int64"
     assert list(res.errors.columns) == ["accession", "kind", "message"]
     assert res.raise_for_errors() is res
+
+
+def test_repr_counts_without_building_dataframes() -> None:
+    res = load("GSE146537.soft", *[f"GSM439189{i}.soft" for i in range(6, 10)])
+    assert repr(res) == "GEOResult(1 series, 4 samples, 0 platforms, 5 files, 0 errors)"
+    assert "samples" not in vars(res) and "files" not in vars(res)
+    assert len(res.samples) == 4 and len(res.files) == 5
