@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .errors import ParseError
 
@@ -75,6 +77,81 @@ def _split(line: str) -> tuple[str, str]:
     return label.strip(), value.strip() if sep else ""
 
 
+class _Reader:
+    """The SOFT state machine, fed one line (or one skipped table) at a time."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.entity: SoftEntity | None = None
+        self.in_table = False
+        self.lineno = 0
+
+    def line(self, raw: str) -> SoftEntity | None:
+        """Take one line; return the previous entity when this line starts a new one."""
+        self.lineno += 1
+        line = raw.rstrip()
+        entity = self.entity
+        if self.in_table:
+            if line.startswith("!") and line.lower().endswith("_table_end"):
+                self.in_table = False
+            elif entity is not None:
+                entity.table_lines += 1
+            return None
+        if self.lineno == 1:
+            line = line.lstrip("\ufeff")
+        if not line:
+            return None
+        head = line[0]
+        if head == "^":
+            kind, accession = _split(line[1:])
+            kind = kind.upper()
+            if not kind.isalpha() or not accession:
+                raise ParseError(
+                    f"{self.source}, line {self.lineno}: malformed entity line {line[:60]!r}"
+                )
+            self.entity = SoftEntity(kind, accession)
+            return entity
+        if entity is None:
+            raise ParseError(
+                f"{self.source}, line {self.lineno}: expected a SOFT entity line starting "
+                f"with '^', got {line[:60]!r}"
+            )
+        if head == "!":
+            label, value = _split(line)
+            lowered = label.lower()
+            if lowered.endswith("_table_begin"):
+                self.in_table = True
+            elif not lowered.endswith("_table_end"):
+                underscore = label.find("_")
+                key = label[underscore + 1 :] if underscore > 0 else label[1:]
+                values = entity.attributes.get(key)
+                if values is None:
+                    entity.attributes[key] = [value]
+                else:
+                    values.append(value)
+        elif head == "#":
+            name, description = _split(line[1:])
+            entity.columns[name] = description
+        else:
+            # Records from 2001-2002 put table rows after the # lines with no markers.
+            entity.table_lines += 1
+        return None
+
+    def skip(self, rows: int) -> None:
+        """Count ``rows`` table lines skipped without reading them one by one."""
+        self.lineno += rows
+        if self.entity is not None:
+            self.entity.table_lines += rows
+
+    def finish(self) -> SoftEntity | None:
+        """The last entity; raises :class:`ParseError` if a table was left open."""
+        if self.in_table:
+            raise ParseError(
+                f"{self.source}: truncated, a data table is not closed at line {self.lineno}"
+            )
+        return self.entity
+
+
 def iter_soft(lines: Iterable[str], *, source: str = "SOFT input") -> Iterator[SoftEntity]:
     """Yield the entities of a SOFT document given as lines of text.
 
@@ -83,61 +160,106 @@ def iter_soft(lines: Iterable[str], *, source: str = "SOFT input") -> Iterator[S
     is never closed). Entity kinds outside :data:`ENTITY_KINDS` are yielded too;
     callers pick the kinds they know.
     """
-    entity: SoftEntity | None = None
-    in_table = False
-    lineno = 0
-    for lineno, raw in enumerate(lines, 1):
-        line = raw.rstrip()
-        if in_table:
-            if line.startswith("!") and line.lower().endswith("_table_end"):
-                in_table = False
-            elif entity is not None:
-                entity.table_lines += 1
-            continue
-        if lineno == 1:
-            line = line.lstrip("\ufeff")
-        if not line:
-            continue
-        head = line[0]
-        if head == "^":
-            if entity is not None:
-                yield entity
-            kind, accession = _split(line[1:])
-            kind = kind.upper()
-            if not kind.isalpha() or not accession:
-                raise ParseError(f"{source}, line {lineno}: malformed entity line {line[:60]!r}")
-            entity = SoftEntity(kind, accession)
-            continue
-        if entity is None:
-            raise ParseError(
-                f"{source}, line {lineno}: expected a SOFT entity line starting with '^', "
-                f"got {line[:60]!r}"
-            )
-        if head == "!":
-            label, value = _split(line)
-            lowered = label.lower()
-            if lowered.endswith("_table_begin"):
-                in_table = True
-                continue
-            if lowered.endswith("_table_end"):
-                continue
-            underscore = label.find("_")
-            key = label[underscore + 1 :] if underscore > 0 else label[1:]
-            values = entity.attributes.get(key)
-            if values is None:
-                entity.attributes[key] = [value]
+    reader = _Reader(source)
+    for raw in lines:
+        done = reader.line(raw)
+        if done is not None:
+            yield done
+    last = reader.finish()
+    if last is not None:
+        yield last
+
+
+_TAIL = re.compile(rb"[ \t\r]*$")
+
+
+def _table_end(buffer: bytes, start: int) -> int:
+    """Where the ``!..._table_end`` line at or after ``start`` begins, or -1.
+
+    ``bytes.find`` scans at C speed; each hit is checked to be a line of its own
+    that starts with ``!`` (GEO writes the marker in lower case).
+    """
+    position = start
+    while True:
+        hits = [
+            i
+            for i in (buffer.find(b"_table_end", position), buffer.find(b"_TABLE_END", position))
+            if i >= 0
+        ]
+        if not hits:
+            return -1
+        hit = min(hits)
+        line_start = max(buffer.rfind(b"\n", start, hit) + 1, start)
+        line_end = buffer.find(b"\n", hit)
+        tail = buffer[hit + 10 : line_end if line_end >= 0 else len(buffer)]
+        if buffer[line_start : line_start + 1] == b"!" and _TAIL.fullmatch(tail):
+            return line_start
+        position = hit + 1
+
+
+_CHUNK = 1 << 22
+
+
+def _decode(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
+class _Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def _iter_soft_binary(handle: _Readable, source: str) -> Iterator[SoftEntity]:
+    """Like :func:`iter_soft` over a binary stream, skipping tables at C speed.
+
+    Table rows are never decoded or looped over in Python: ``bytes.find``
+    locates the ``!..._table_end`` line and the rows before it are counted with
+    ``bytes.count``, so a large family file costs little more than its attributes.
+    """
+    reader = _Reader(source)
+    buffer = b""
+    position = 0
+    ended = False
+    while True:
+        if reader.in_table:
+            found = _table_end(buffer, position)
+            if found >= 0:
+                reader.skip(buffer.count(b"\n", position, found))
+                position = found
             else:
-                values.append(value)
-        elif head == "#":
-            name, description = _split(line[1:])
-            entity.columns[name] = description
-        else:
-            # Records from 2001-2002 put table rows after the # lines with no markers.
-            entity.table_lines += 1
-    if in_table:
-        raise ParseError(f"{source}: truncated, a data table is not closed at line {lineno}")
-    if entity is not None:
-        yield entity
+                last = buffer.rfind(b"\n", position)
+                if last >= position:
+                    reader.skip(buffer.count(b"\n", position, last + 1))
+                    position = last + 1
+                if ended:
+                    break
+                chunk = handle.read(_CHUNK)
+                ended = not chunk
+                buffer = buffer[position:] + chunk
+                position = 0
+                continue
+        newline = buffer.find(b"\n", position)
+        if newline < 0:
+            if ended:
+                if position < len(buffer):
+                    done = reader.line(_decode(buffer[position:]))
+                    if done is not None:
+                        yield done
+                break
+            chunk = handle.read(_CHUNK)
+            ended = not chunk
+            buffer = buffer[position:] + chunk
+            position = 0
+            continue
+        done = reader.line(_decode(buffer[position:newline]))
+        position = newline + 1
+        if done is not None:
+            yield done
+    last_entity = reader.finish()
+    if last_entity is not None:
+        yield last_entity
 
 
 def parse_soft(text: str | bytes, *, source: str = "SOFT input") -> list[SoftEntity]:
@@ -159,7 +281,7 @@ def iter_soft_file(path: str | Path) -> Iterator[SoftEntity]:
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as handle:
-            yield from iter_soft(decode_lines(handle), source=str(path))
+            yield from _iter_soft_binary(handle, str(path))
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise

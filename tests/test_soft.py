@@ -135,3 +135,35 @@ def test_truncated_gzip_file_raises_parse_error(tmp_path: Path) -> None:
     path.write_bytes(blob[: len(blob) // 2])
     with pytest.raises(ParseError, match="corrupt or truncated"):
         list(iter_soft_file(path))
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
+def test_file_reader_agrees_with_the_line_reader_across_chunk_boundaries(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo_nb import soft
+
+    monkeypatch.setattr(soft, "_CHUNK", chunk)
+    for path in [
+        *[p for p in FIXTURES if p.suffix != ".gz"][:12],
+        DATA / "records" / "GSM11805.soft.gz",
+    ]:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        by_lines = parse_soft(raw)
+        by_file = list(iter_soft_file(path))
+        assert [(e.kind, e.accession, e.attributes, e.columns, e.table_lines) for e in by_file] == [
+            (e.kind, e.accession, e.attributes, e.columns, e.table_lines) for e in by_lines
+        ], path.name
+
+
+def test_table_end_text_inside_rows_does_not_end_the_table(tmp_path: Path) -> None:
+    text = (
+        "^SAMPLE = GSM1\n!Sample_title = a\n!sample_table_begin\nID\tVALUE\n"
+        "x_table_end\t1\n!not_the_end_table_end_but_more\t2\n  !sample_table_end\t3\n"
+        "!SAMPLE_TABLE_END\n^SAMPLE = GSM2\n!Sample_title = b\n"
+    )
+    path = tmp_path / "x.soft"
+    path.write_text(text)
+    first, second = iter_soft_file(path)
+    assert first.table_lines == 4 and second.attributes == {"title": ["b"]}
+    assert [(e.accession, e.table_lines) for e in parse_soft(text)] == [("GSM1", 4), ("GSM2", 0)]
