@@ -197,7 +197,7 @@ def _table_end(buffer: bytes, start: int) -> int:
         position = hit + 1
 
 
-_CHUNK = 1 << 22
+_CHUNK = 1 << 18
 
 
 def _decode(line: bytes) -> str:
