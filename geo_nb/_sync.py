@@ -38,6 +38,27 @@ def _allow_nesting(loop: asyncio.AbstractEventLoop) -> None:
         _patched.add(id(loop))
 
 
+class _Box:
+    """Carries a result out of the event loop.
+
+    ``asyncio.run`` formats ``repr(task)`` (result included) when it restores
+    the SIGINT handler; a DataFrame's or GEOResult's repr is work nobody asked
+    for, so the task's result is this box, whose repr costs nothing.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<result>"
+
+
+async def _boxed(coro: Coroutine[Any, Any, T]) -> _Box:
+    return _Box(await coro)
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from synchronous code and return its result.
 
@@ -50,11 +71,13 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        value: T = asyncio.run(_boxed(coro)).value
+        return value
     _allow_nesting(loop)
-    task = loop.create_task(coro)
+    task = loop.create_task(_boxed(coro))
     try:
-        return loop.run_until_complete(task)
+        result: T = loop.run_until_complete(task).value
+        return result
     except BaseException:
         if not task.done():
             task.cancel()

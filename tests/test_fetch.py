@@ -308,3 +308,31 @@ def test_api_key_never_leaks(
     sent = [r for r in geo_env.requests if r.service == "eutils"]
     assert sent and all(r.query.get("api_key") == [key] for r in sent)
     assert all(key not in r.path for r in geo_env.requests)
+
+
+class _ReprCounter:
+    calls = 0
+
+    def __repr__(self) -> str:
+        _ReprCounter.calls += 1
+        return "costly"
+
+
+def test_sync_calls_never_format_the_result() -> None:
+    from geo_nb._sync import run_sync
+
+    async def produce() -> _ReprCounter:
+        return _ReprCounter()
+
+    value = run_sync(produce())
+    assert isinstance(value, _ReprCounter) and _ReprCounter.calls == 0
+
+
+async def test_sync_calls_inside_a_loop_never_format_the_result() -> None:
+    from geo_nb._sync import run_sync
+
+    async def produce() -> _ReprCounter:
+        return _ReprCounter()
+
+    before = _ReprCounter.calls
+    assert isinstance(run_sync(produce()), _ReprCounter) and _ReprCounter.calls == before
