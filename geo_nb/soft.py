@@ -218,6 +218,12 @@ def _iter_soft_binary(handle: _Readable, source: str) -> Iterator[SoftEntity]:
     locates the ``!..._table_end`` line and the rows before it are counted with
     ``bytes.count``, so a large family file costs little more than its attributes.
     """
+
+    def refill(buffer: bytes, position: int) -> tuple[bytes, bool]:
+        """The unread rest of ``buffer`` plus the next chunk, and whether the file ended."""
+        chunk = handle.read(_CHUNK)
+        return buffer[position:] + chunk, not chunk
+
     reader = _Reader(source)
     buffer = b""
     position = 0
@@ -235,9 +241,7 @@ def _iter_soft_binary(handle: _Readable, source: str) -> Iterator[SoftEntity]:
                     position = last + 1
                 if ended:
                     break
-                chunk = handle.read(_CHUNK)
-                ended = not chunk
-                buffer = buffer[position:] + chunk
+                buffer, ended = refill(buffer, position)
                 position = 0
                 continue
         newline = buffer.find(b"\n", position)
@@ -248,9 +252,7 @@ def _iter_soft_binary(handle: _Readable, source: str) -> Iterator[SoftEntity]:
                     if done is not None:
                         yield done
                 break
-            chunk = handle.read(_CHUNK)
-            ended = not chunk
-            buffer = buffer[position:] + chunk
+            buffer, ended = refill(buffer, position)
             position = 0
             continue
         done = reader.line(_decode(buffer[position:newline]))
