@@ -22,39 +22,20 @@ Example:
 from __future__ import annotations
 
 import io
-import math
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from .plan import human_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["files_by_category", "human_size", "samples_per_series", "series_per_year", "to_png"]
+__all__ = ["files_by_category", "samples_per_series", "series_per_year", "to_png"]
 
 _COLOR = "#3b6ea5"
-_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
-
-
-def human_size(n_bytes: object) -> str:
-    """``1536`` -> ``"1.5 KB"`` (powers of 1024); ``None``, NA or non-numbers -> ``""``.
-
-    Example:
-        >>> human_size(3 * 1024**3)
-        '3.0 GB'
-    """
-    try:
-        value = float(n_bytes)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    if math.isnan(value):
-        return ""
-    for unit in _UNITS[:-1]:
-        if abs(value) < 1024:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} {_UNITS[-1]}"
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
 def _figure(width: float = 6.4, height: float = 3.2, ncols: int = 1) -> tuple[Figure, list[Axes]]:

@@ -345,8 +345,8 @@ def test_plot_helpers_work_without_widgets() -> None:
     ]
     for figure in figures:
         assert plots.to_png(figure).startswith(PNG)
-    assert figures[3].axes[1].get_title() == "Size by category (2.0 KB, 1 unknown)"
-    assert plots.human_size(None) == "" and plots.human_size(1536) == "1.5 KB"
+    assert figures[3].axes[1].get_title() == "Size by category (2.0 KiB, 1 unknown)"
+    assert figures[3].axes[1].get_xlabel() == "KiB"
 
 
 def test_explorer_from_existing_frames_without_a_loop() -> None:
