@@ -31,7 +31,7 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DiskCache", "MemoryCache", "cache_key", "memory_cache"]
+__all__ = ["DiskCache", "MemoryCache", "atomic_write", "cache_key", "memory_cache"]
 
 log = logging.getLogger("geo_nb.cache")
 
@@ -40,6 +40,24 @@ _IGNORED_PARAMS = frozenset({"api_key", "tool", "email"})
 _STALE_TEMP_SECONDS = 3600.0
 _pruned: set[Path] = set()
 _pruned_lock = threading.Lock()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+
+    Readers see the old file, the new one or none, never half of one; a failed
+    or interrupted write leaves no temporary file behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def cache_key(namespace: str, url: str, params: Mapping[str, str] | None = None) -> str:
@@ -107,17 +125,7 @@ class DiskCache:
             "sha256": hashlib.sha256(body).hexdigest(),
         }
         blob = gzip.compress(json.dumps(header).encode() + b"\n" + body, compresslevel=5, mtime=0)
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(self.path(key), blob)
 
     def remove(self, key: str) -> None:
         """Forget ``key`` (no error if it is not cached)."""

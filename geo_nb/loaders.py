@@ -15,12 +15,12 @@ Example:
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from ._acc import check_soft
+from ._cache import atomic_write
 from ._http import HttpClient, Service
 from ._sync import run_sync
 from .accessions import accession_prefix, ftp_dir, normalize_accessions
@@ -68,14 +68,8 @@ async def _acc_text(http: HttpClient, accession: str, refresh: bool) -> Path:
         response = await http.request(
             Service.ACC, "GET", settings.acc_url, params=params, accession=accession
         )
-        from ._acc import check_soft
-
         check_soft(response.text, accession, f"{settings.acc_url}?acc={accession}")
-        local.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=local.parent, prefix=".tmp-", suffix=".part")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(response.content)
-        os.replace(tmp, local)
+        atomic_write(local, response.content)
     return local
 
 

@@ -107,18 +107,14 @@ async def acheck_connection(**overrides: Any) -> ConnectionReport:
     from ._acc import acc_params, check_soft
     from ._http import HttpClient, Service
     from .errors import GeoNBError, NotFoundError, PrivateError, WithdrawnError
+    from .eutils import _esearch
     from .settings import Settings
 
     settings = Settings(**{"timeout": 15.0, "max_attempts": 1, **overrides})
     details: list[str] = []
     async with HttpClient(settings) as http:
         try:
-            data = http.eutils_params({"db": "gds", "term": "GSE1[ACCN]", "retmode": "json"})
-            response = await http.request(
-                Service.EUTILS, "POST", f"{settings.eutils_url}/esearch.fcgi", data=data
-            )
-            if '"esearchresult"' not in response.text:
-                details.append(f"E-utilities answered HTTP {response.status_code} without results")
+            await _esearch(http, "GSE1[ACCN]")
         except GeoNBError as exc:
             details.append(f"E-utilities: {exc}")
         try:
