@@ -76,10 +76,6 @@ def retry_delay(
 
 def retry_after(response: httpx.Response) -> float | None:
     """The response's ``Retry-After`` in seconds (number or HTTP date), if any."""
-    return _retry_after(response)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
@@ -201,7 +197,7 @@ class HttpClient:
                 if status != 429 and status < 500:
                     return response
                 problem = f"HTTP {status} {response.reason_phrase}".strip()
-                wait = _retry_after(response)
+                wait = retry_after(response)
                 if wait is not None and wait > MAX_RETRY_AFTER:
                     break  # give up now, and hold nothing else back for that long
                 if status == 429:

@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import json
 import re
-import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -325,8 +324,3 @@ async def _fetch(
             )
     partial.finish(job.path)
     return "resumed" if resumed else "downloaded"
-
-
-def elapsed_since(started: float) -> float:
-    """Seconds since ``started`` (a ``time.monotonic()`` value), rounded to ms."""
-    return round(time.monotonic() - started, 3)

@@ -63,13 +63,16 @@ class SoftEntity:
         return self.attributes.get(label, [])
 
 
+def _decode(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
 def decode_lines(raw: Iterable[bytes]) -> Iterator[str]:
     """Decode byte lines as UTF-8, falling back to cp1252 for old Latin-1 records."""
-    for line in raw:
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError:
-            yield line.decode("cp1252", errors="replace")
+    return map(_decode, raw)
 
 
 def _split(line: str) -> tuple[str, str]:
@@ -198,13 +201,6 @@ def _table_end(buffer: bytes, start: int) -> int:
 
 
 _CHUNK = 1 << 18
-
-
-def _decode(line: bytes) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("cp1252", errors="replace")
 
 
 class _Readable(Protocol):
