@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import re
 import time
@@ -174,18 +175,18 @@ class DownloadPlan:
             + shown.head(50).to_html(index=False, escape=True)
         )
 
-    def _archive(self, series: str, name: str) -> tuple[str, int | None] | None:
-        inventory = self._inventory
-        rows = _rows(
-            inventory[(inventory["series_accession"] == series) & (inventory["name"] == name)]
-        )
-        if not rows or rows[0]["url"] is None:
-            return None
-        return str(rows[0]["url"]), rows[0]["size_bytes"]
+    @functools.cached_property
+    def _archives(self) -> dict[tuple[str, str], tuple[str, int | None]]:
+        """(series, archive name) -> (URL, size), from the inventory's series-level files.
 
-    def _archive_size(self, url: str) -> int:
-        sizes = self._inventory.loc[self._inventory["url"] == url, "size_bytes"].dropna()
-        return int(sizes.iloc[0]) if len(sizes) else 0
+        Built once: a plan of a thousand tar members looks each one up here.
+        """
+        series_files = self._inventory[self._inventory["level"] == "series"]
+        return {
+            (str(r["series_accession"]), str(r["name"])): (str(r["url"]), r["size_bytes"])
+            for r in _rows(series_files)
+            if r["url"] is not None
+        }
 
     async def _checksums(self, http: HttpClient) -> dict[tuple[str, str], str]:
         series = set(self.files["series_accession"].dropna())
@@ -235,6 +236,7 @@ class DownloadPlan:
         outcomes: list[dict[str, Any]] = []
         jobs: list[tuple[dict[str, Any], DownloadJob]] = []
         archives: dict[str, ArchiveExtraction] = {}
+        archive_sizes: dict[str, int] = {}
         http = HttpClient(config)
         try:
             sums = await self._checksums(http)
@@ -257,8 +259,13 @@ class DownloadPlan:
                 exact = row["size_bytes"] if row["size_exact"] else None
                 md5 = sums.get((series or "", name))
                 archive: str | None = row["archive"]
-                located = self._archive(series, archive) if extract and series and archive else None
+                located = (
+                    self._archives.get((series, archive))
+                    if extract and series and archive
+                    else None
+                )
                 if located is not None:
+                    archive_sizes[located[0]] = located[1] or 0
                     job = archives.setdefault(located[0], ArchiveExtraction(located[0], {}))
                     job.wanted[name] = (path, exact, md5)
                     record["_archive"] = located[0]
@@ -274,9 +281,7 @@ class DownloadPlan:
                     )
             # Extraction streams whole archives, so their sizes are what the bar counts.
             reporter.total = (
-                sum(job.size or 0 for _, job in jobs)
-                + sum(self._archive_size(url) for url in archives)
-                or None
+                sum(job.size or 0 for _, job in jobs) + sum(archive_sizes.values()) or None
             )
             reporter.start()
             await gather_or_cancel(
