@@ -81,12 +81,12 @@ def median(values: list[float]) -> float:
 # ---- processes ---------------------------------------------------------------------------
 
 
-def worker(task: Json, env: dict[str, str] | None = None) -> Json:
-    """Run one measurement in a fresh ``bench/worker.py`` process; returns its JSON."""
+def _run(args: list[str], what: str, env: dict[str, str] | None = None) -> str:
+    """Run a bench script in a fresh process without proxy variables; return its stdout."""
     process_env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARS}
     process_env.update(env or {})
     done = subprocess.run(
-        [PYTHON, str(BENCH / "worker.py"), json.dumps(task)],
+        [PYTHON, *args],
         capture_output=True,
         text=True,
         env=process_env,
@@ -94,8 +94,14 @@ def worker(task: Json, env: dict[str, str] | None = None) -> Json:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"worker {task['task']} failed:\n{done.stderr[-3000:]}")
-    result: Json = json.loads(done.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def worker(task: Json, env: dict[str, str] | None = None) -> Json:
+    """Run one measurement in a fresh ``bench/worker.py`` process; returns its JSON."""
+    out = _run([str(BENCH / "worker.py"), json.dumps(task)], f"worker {task['task']}", env)
+    result: Json = json.loads(out.strip().splitlines()[-1])
     return result
 
 
@@ -541,25 +547,9 @@ def bench_import(cfg: argparse.Namespace) -> Json:
 
 def bench_inventory(cfg: argparse.Namespace) -> Json:
     """``bench/inventory.py`` as is (it starts its own emulator)."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARS}
-    done = subprocess.run(
-        [
-            PYTHON,
-            str(BENCH / "inventory.py"),
-            "--latency",
-            str(cfg.latency),
-            "--bandwidth",
-            str(cfg.bandwidth),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=WORKER_TIMEOUT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/inventory.py failed:\n{done.stderr[-3000:]}")
-    result: Json = json.loads(done.stdout)
+    args = [str(BENCH / "inventory.py"), "--latency", str(cfg.latency)]
+    out = _run([*args, "--bandwidth", str(cfg.bandwidth)], "bench/inventory.py")
+    result: Json = json.loads(out)
     return result
 
 
