@@ -22,7 +22,7 @@ from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .files import FileKind, classify_file
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .matrix import SeriesMatrix
-from .offline import check_connection, use_offline_demo
+from .offline import check_connection, demo_catalog, use_offline_demo
 from .plan import DownloadPlan
 from .progress import ProgressEvent
 from .records import GEORecords, Platform, Sample, Series, SupplementaryFile
@@ -51,6 +51,7 @@ __all__ = [
     "asearch",
     "check_connection",
     "classify_file",
+    "demo_catalog",
     "errors",
     "fetch",
     "load_geoparse",

@@ -18,6 +18,7 @@ from .errors import (
     PrivateError,
     UnexpectedResponseError,
     WithdrawnError,
+    retry_advice,
 )
 
 __all__ = ["acc_params", "check_soft"]
@@ -56,8 +57,10 @@ def _page_text(body: str) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", body)).split())
 
 
-def check_soft(body: str, accession: str, url: str) -> None:
+def check_soft(body: str, accession: str, url: str, *, offline: bool = False) -> None:
     """Raise the matching typed error unless ``body`` is a SOFT document.
+
+    ``offline`` (the demo's recordings) replaces advice to retry, which cannot help there.
 
     Example:
         >>> check_soft("^SERIES = GSE1\\n", "GSE1", "https://x")  # SOFT: no error
@@ -106,8 +109,11 @@ def check_soft(body: str, accession: str, url: str) -> None:
         error = UnexpectedResponseError(
             f"{accession}: NCBI answered with a bot-challenge page instead of SOFT (NCBI has "
             "been challenging automated clients on www.ncbi.nlm.nih.gov/geo since August 2026). "
-            "Wait a few minutes and retry with fetch(..., refresh=True), or lower "
-            "GEO_NB_MAX_CONCURRENCY.",
+            + retry_advice(
+                "Wait a few minutes and retry with fetch(..., refresh=True), or lower "
+                "GEO_NB_MAX_CONCURRENCY.",
+                offline=offline,
+            ),
             accession=accession,
             url=url,
         )

@@ -104,7 +104,12 @@ class GEOClient:
         """
         term = build_term(query, **filters)
         reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
-        return await run_search(self.http, term, max_results=max_results, reporter=reporter)
+        hits = await run_search(self.http, term, max_results=max_results, reporter=reporter)
+        if self.settings.offline and hits.empty:
+            from .offline import offline_search_hint
+
+            hits.attrs["warnings"] = [*hits.attrs.get("warnings", []), offline_search_hint(query)]
+        return hits
 
     async def fetch(
         self,
@@ -145,7 +150,7 @@ class GEOClient:
                 if files and accession.startswith("GSE"):
                     listings.advance(accession)
                 return [_failure(accession, exc)]
-            gap = _missing_samples(accession, converted)
+            gap = _missing_samples(accession, converted, offline=self.settings.offline)
             metadata.advance(accession, ok=gap is None)
             outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
             if files and accession.startswith("GSE"):
@@ -252,7 +257,9 @@ class GEOClient:
         """Check, parse and convert one acc.cgi answer; cache it under ``cache_as``."""
         ftp_url = self.settings.ftp_url
         url = f"{self.settings.acc_url}?acc={accession}"
-        check_soft(body.decode("utf-8", errors="replace"), accession, url)
+        check_soft(
+            body.decode("utf-8", errors="replace"), accession, url, offline=self.settings.offline
+        )
         entities = parse_soft(body, source=f"acc.cgi response for {accession}")
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         _check_requested(accession, converted, url)
@@ -301,7 +308,9 @@ def _check_requested(accession: str, converted: Converted, url: str) -> None:
         )
 
 
-def _missing_samples(accession: str, converted: Converted) -> FetchError | None:
+def _missing_samples(
+    accession: str, converted: Converted, *, offline: bool = False
+) -> FetchError | None:
     """An ``incomplete`` error when a series' answer lacks samples it lists.
 
     The records are kept (they are right as far as they go); the row says
@@ -323,7 +332,13 @@ def _missing_samples(accession: str, converted: Converted) -> FetchError | None:
             f"{accession}: GEO lists {len(main.sample_ids)} samples but sent "
             f"{len(main.sample_ids) - len(missing)} (missing: {', '.join(missing[:5])}"
             f"{' ...' if len(missing) > 5 else ''}). The series is shown; its missing samples "
-            "are not. Retry with refresh=True, or fetch the missing samples by accession."
+            "are not. "
+            + (
+                "The offline demo recorded only some of its samples (geo_nb.demo_catalog() "
+                "shows which series are complete); refresh=True cannot add them."
+                if offline
+                else "Retry with refresh=True, or fetch the missing samples by accession."
+            )
         ),
     )
 

@@ -32,6 +32,7 @@ from .errors import (
     UnavailableError,
     UnexpectedResponseError,
     UnsafePathError,
+    retry_advice,
 )
 
 __all__ = ["DownloadJob", "download_file", "md5_of", "safe_destination"]
@@ -222,7 +223,10 @@ async def _attempt(
         if job.size is not None and total is not None and total != job.size:
             raise SizeMismatchError(
                 f"{job.path.name}: GEO lists {job.size} bytes but the server sends {total}. "
-                "The listing may be out of date; fetch again with refresh=True.",
+                + retry_advice(
+                    "The listing may be out of date; fetch again with refresh=True.",
+                    offline=http.settings.offline,
+                ),
                 accession=job.accession,
                 url=job.url,
             )

@@ -38,6 +38,7 @@ __all__ = [
     "UnsafePathError",
     "WithdrawnError",
     "redact",
+    "retry_advice",
 ]
 
 _SECRET_PARAM = re.compile(r"(?i)(api_key=)[^&\s\"']+")
@@ -55,6 +56,22 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+OFFLINE_NOTE = (
+    "This answer comes from the offline demo, whose recordings never change: retrying "
+    "(or refresh=True) gives the same answer."
+)
+
+
+def retry_advice(advice: str, *, offline: bool) -> str:
+    """``advice`` (e.g. "retry with refresh=True"), or why retrying cannot help offline.
+
+    Example:
+        >>> retry_advice("Retry later.", offline=False)
+        'Retry later.'
+    """
+    return OFFLINE_NOTE if offline else advice
 
 
 class GeoNBError(Exception):

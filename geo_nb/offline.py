@@ -25,9 +25,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .testing import NCBIEmulator
 
-__all__ = ["ConnectionReport", "check_connection", "offline_requested", "use_offline_demo"]
+__all__ = [
+    "DEMO_QUERIES",
+    "ConnectionReport",
+    "check_connection",
+    "demo_catalog",
+    "offline_requested",
+    "offline_search_hint",
+    "use_offline_demo",
+]
 
 log = logging.getLogger("geo_nb")
 
@@ -35,6 +45,16 @@ _TRUE = {"1", "true", "yes", "on"}
 _lock = threading.Lock()
 _emulator: NCBIEmulator | None = None
 SWITCH = "geo_nb.use_offline_demo()"
+
+#: Searches that find something in the offline demo, and what their hits show. The first
+#: ones find series whose files are sized by GEO's recorded filelist.txt.
+DEMO_QUERIES: tuple[tuple[str, str], ...] = (
+    ("SLFN11", "ATAC-seq peaks in a SuperSeries and its SubSeries; every file sized"),
+    ("asthma", "a microarray series with 54 CEL files, sized"),
+    ("ATAC-seq", "7 series, sized (GSE100494, GSE100750) and not"),
+    ("SETD2", "a SuperSeries with ATAC, ChIP and RNA-seq SubSeries"),
+    ("chromatin", "11 series of chromatin studies"),
+)
 
 
 def offline_requested() -> bool:
@@ -69,6 +89,58 @@ def use_offline_demo(*, latency: float = 0.0) -> NCBIEmulator:
             log.info("geo_nb offline demo: serving recorded GEO data at %s", _emulator.base_url)
         _emulator.latency = latency
         return _emulator
+
+
+def demo_catalog() -> pd.DataFrame:
+    """The series the offline demo holds, and what each of them shows.
+
+    One row per recorded series: ``accession, title, study_type, n_samples``,
+    ``samples_recorded`` (how many of its samples the demo has: fewer means a
+    fetch reports the series as ``incomplete``) and ``files_sized`` (GEO's
+    ``filelist.txt`` is recorded, so every file has its exact size). Searches
+    that find them are in :data:`DEMO_QUERIES`.
+
+    Example:
+        >>> import geo_nb
+        >>> catalog = geo_nb.demo_catalog()
+        >>> "GSE100494" in set(catalog.accession)
+        True
+    """
+    import pandas as pd
+
+    from .testing import DataStore
+
+    store = _emulator.store if _emulator is not None else DataStore()
+    recorded = set(store.accessions())
+    rows = []
+    for doc in store.docsums():
+        accession = str(doc.get("accession", ""))
+        if not accession.startswith("GSE"):
+            continue
+        samples = [str(s.get("accession", "")) for s in doc.get("samples", [])]
+        number = accession[3:]
+        folder = f"series/GSE{number[:-3]}nnn/{accession}/suppl/filelist.txt"
+        rows.append(
+            {
+                "accession": accession,
+                "title": str(doc.get("title", "")),
+                "study_type": str(doc.get("gdstype", "")),
+                "n_samples": int(doc.get("n_samples") or len(samples)),
+                "samples_recorded": sum(s in recorded for s in samples),
+                "files_sized": store.ftp_file(folder) is not None,
+            }
+        )
+    frame = pd.DataFrame(rows).sort_values("accession", ignore_index=True)
+    return frame.astype({"n_samples": "Int64", "samples_recorded": "Int64"})
+
+
+def offline_search_hint(query: str) -> str:
+    """What to say when a search of the offline demo finds nothing."""
+    tries = ", ".join(f"{q!r}" for q, _ in DEMO_QUERIES)
+    return (
+        f"Offline demo: nothing among its {len(demo_catalog())} recorded series matches "
+        f"{query!r}. Try {tries}; geo_nb.demo_catalog() lists every series it holds."
+    )
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,14 @@ from .listing import parse_md5_list, parse_size
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .settings import Settings
 
-__all__ = ["DownloadPlan", "human_size", "select_files"]
+__all__ = [
+    "DownloadPlan",
+    "human_size",
+    "resolve_archives",
+    "select_files",
+    "size_text",
+    "unique_size",
+]
 
 Choice = str | Sequence[str] | None
 OUTCOME_COLUMNS: dict[str, Any] = {
@@ -62,6 +69,110 @@ def human_size(size: float | None) -> str:
             return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} PiB"
+
+
+def size_text(total: int, unsized: int, n_files: int) -> str:
+    """A total for people: the known bytes, and how many files have no known size.
+
+    Unknown is never shown as ``0 B``: files whose size nobody knows are
+    counted, not summed.
+
+    Example:
+        >>> size_text(1536, 0, 2), size_text(1536, 3, 5), size_text(0, 6, 6)
+        ('1.5 KiB', '1.5 KiB + 3 of unknown size', 'size unknown')
+    """
+    if n_files and unsized >= n_files:
+        return "size unknown"
+    text = human_size(total)
+    return f"{text} + {unsized} of unknown size" if unsized else text
+
+
+def inside_listed_archive(files: pd.DataFrame) -> pd.Series:
+    """True for rows that are members of an archive that is itself a row of ``files``.
+
+    A ``RAW.tar`` and its members are the same bytes twice; a member counts
+    only where its archive is not in the frame (same series, same name).
+    """
+    if files.empty:
+        return pd.Series(False, index=files.index, dtype=bool)
+    series = files["series_accession"].fillna("").astype(str)
+    listed = set(zip(series, files["name"].astype(str), strict=True))
+    inside = [
+        isinstance(archive, str) and (s, archive) in listed
+        for s, archive in zip(series, files["archive"].astype(object), strict=True)
+    ]
+    return pd.Series(inside, index=files.index, dtype=bool)
+
+
+def unique_size(files: pd.DataFrame) -> tuple[int, int]:
+    """(known bytes, files of unknown size) of ``files``, every byte counted once.
+
+    Members of an archive that is also in ``files`` are left out (the archive
+    holds their bytes), and a URL listed twice counts once.
+
+    Example:
+        >>> frame = pd.DataFrame({"series_accession": ["GSE1"] * 3,
+        ...     "name": ["GSE1_RAW.tar", "a.bed", "b.txt"], "url": ["u1", None, "u3"],
+        ...     "archive": [None, "GSE1_RAW.tar", None],
+        ...     "size_bytes": pd.array([100, 90, None], dtype="Int64")})
+        >>> unique_size(frame)
+        (100, 1)
+    """
+    if files.empty:
+        return 0, 0
+    own = files[~inside_listed_archive(files)]
+    own = own[~own["url"].duplicated() | own["url"].isna()]
+    return int(own["size_bytes"].fillna(0).sum()), int(own["size_bytes"].isna().sum())
+
+
+NARROWING_FILTERS = ("category", "format", "level", "pattern")
+
+
+def resolve_archives(files: pd.DataFrame, *, narrowed: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Never plan an archive and its members together: (kept rows, dropped rows + ``reason``).
+
+    When a chosen ``RAW.tar`` and some of its members are both chosen, the
+    members win if the choice was narrowed by category, format, level or name
+    pattern (the user asked for those files); otherwise the archive wins (one
+    request for everything). Either way the same bytes are never planned twice.
+
+    Example:
+        >>> frame = pd.DataFrame({"series_accession": ["GSE1"] * 2,
+        ...     "name": ["GSE1_RAW.tar", "a.bed"], "archive": [None, "GSE1_RAW.tar"]})
+        >>> kept, dropped = resolve_archives(frame, narrowed=False)
+        >>> kept.name.tolist(), dropped.name.tolist()
+        (['GSE1_RAW.tar'], ['a.bed'])
+    """
+    inside = inside_listed_archive(files)
+    if not inside.any():
+        return files, files.iloc[0:0].assign(reason=pd.Series(dtype="string"))
+    series = files["series_accession"].fillna("").astype(str)
+    members = files[inside]
+    if narrowed:
+        wanted = set(zip(series[inside], members["archive"].astype(str), strict=True))
+        is_tar = pd.Series(
+            [(s, n) in wanted for s, n in zip(series, files["name"].astype(str), strict=True)],
+            index=files.index,
+            dtype=bool,
+        )
+        counts = members.groupby([series[inside], members["archive"]]).size()
+        reasons = [
+            f"its {counts[(s, n)]} chosen member(s) are planned on their own; "
+            "plan category='raw_archive' alone to take the whole archive"
+            for s, n in zip(series[is_tar], files.loc[is_tar, "name"], strict=True)
+        ]
+        dropped_mask = is_tar
+    else:
+        reasons = [
+            f"inside {a}, which the plan downloads whole; filter by category, format "
+            "or pattern to take single files"
+            for a in members["archive"]
+        ]
+        dropped_mask = inside
+    dropped = files[dropped_mask].assign(
+        reason=pd.Series(reasons, index=files.index[dropped_mask], dtype="string")
+    )
+    return files[~dropped_mask], dropped
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -132,7 +243,9 @@ class DownloadPlan:
     """Files chosen for download, with their total size; ``download()`` fetches them.
 
     ``files`` is the chosen rows of ``GEOResult.files``; ``total_bytes`` the sum
-    of the sizes known, ``unknown_sizes`` how many have none.
+    of the sizes known, ``unknown_sizes`` how many have none. ``dropped`` holds
+    the rows that matched but were left out, with a ``reason`` (a ``RAW.tar``
+    and its members are never planned together: see :func:`resolve_archives`).
     """
 
     def __init__(
@@ -141,27 +254,38 @@ class DownloadPlan:
         *,
         inventory: pd.DataFrame,
         settings: Settings | None = None,
+        dropped: pd.DataFrame | None = None,
     ) -> None:
         self.files = files.reset_index(drop=True)
+        self.dropped = (
+            dropped.reset_index(drop=True)
+            if dropped is not None
+            else files.iloc[0:0].assign(reason=pd.Series(dtype="string"))
+        )
         self._inventory = inventory
         self._settings = settings
 
     @property
     def total_bytes(self) -> int:
-        """Sum of the known sizes."""
-        return int(self.files["size_bytes"].fillna(0).sum())
+        """Sum of the known sizes, each byte once."""
+        return unique_size(self.files)[0]
 
     @property
     def unknown_sizes(self) -> int:
         """How many chosen files have no known size."""
-        return int(self.files["size_bytes"].isna().sum())
+        return unique_size(self.files)[1]
+
+    @property
+    def size_text(self) -> str:
+        """The total for people: ``'376.0 MiB'``, ``'1.2 GiB + 2 of unknown size'``."""
+        return size_text(self.total_bytes, self.unknown_sizes, len(self))
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __repr__(self) -> str:
-        unknown = f", {self.unknown_sizes} of unknown size" if self.unknown_sizes else ""
-        return f"DownloadPlan({len(self)} files, {human_size(self.total_bytes)}{unknown})"
+        dropped = f", {len(self.dropped)} dropped (see .dropped)" if len(self.dropped) else ""
+        return f"DownloadPlan({len(self)} files, {self.size_text}{dropped})"
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Plain text and escaped HTML, for Jupyter and other rich displays."""
@@ -170,10 +294,18 @@ class DownloadPlan:
     def _repr_html_(self) -> str:
         shown = self.files[["series_accession", "accession", "name", "category", "size_bytes"]]
         shown = shown.assign(size=shown["size_bytes"].map(human_size)).drop(columns="size_bytes")
-        return (
-            f"<div><strong>DownloadPlan</strong>: {html.escape(repr(self)[13:-1])}</div>"
-            + shown.head(50).to_html(index=False, escape=True)
-        )
+        parts = [
+            f"<div><strong>DownloadPlan</strong>: {html.escape(repr(self)[13:-1])}</div>",
+            shown.head(50).to_html(index=False, escape=True),
+        ]
+        if len(self.dropped):
+            parts.append("<div><strong>Left out</strong></div>")
+            parts.append(
+                self.dropped[["series_accession", "name", "reason"]]
+                .head(50)
+                .to_html(index=False, escape=True)
+            )
+        return "\n".join(parts)
 
     @functools.cached_property
     def _archives(self) -> dict[tuple[str, str], tuple[str, int | None]]:

@@ -30,7 +30,15 @@ from .frames import (
     samples_frame,
     series_frame,
 )
-from .plan import DownloadPlan, human_size, select_files
+from .plan import (
+    NARROWING_FILTERS,
+    DownloadPlan,
+    inside_listed_archive,
+    resolve_archives,
+    select_files,
+    size_text,
+    unique_size,
+)
 from .records import GEORecords
 from .settings import Settings
 
@@ -40,6 +48,7 @@ SUMMARY_COLUMNS: dict[str, Any] = {
     "category": "str",
     "n_files": "int",
     "total_bytes": "int",
+    "unique_bytes": "int",
     "approximate": "int",
     "unsized": "int",
     "formats": "list",
@@ -111,14 +120,18 @@ class GEOResult:
 
         ``total_bytes`` sums the known sizes (``approximate`` counts how many of
         them come from a rounded folder listing, ``unsized`` how many have no
-        size). ``subseries`` names, for a SuperSeries, the SubSeries that hold
-        its samples' files.
+        size). ``unique_bytes`` leaves out files that are also inside a listed
+        ``RAW.tar`` (the archive's row counts their bytes), so summing it over
+        rows gives the bytes of the data, each counted once; ``total_bytes``
+        does not add up across categories. ``subseries`` names, for a
+        SuperSeries, the SubSeries that hold its samples' files.
 
         Example:
             >>> # res.files_summary().query("category == 'raw_archive'")
         """
         files = self.files
         supers = files.attrs.get("superseries", {})
+        inside = inside_listed_archive(files)
         rows = []
         for (series, category), group in files.groupby(
             [files["series_accession"].fillna(""), "category"], sort=False
@@ -129,6 +142,7 @@ class GEOResult:
                     "category": category,
                     "n_files": len(group),
                     "total_bytes": int(group["size_bytes"].fillna(0).sum()),
+                    "unique_bytes": int(group["size_bytes"][~inside[group.index]].fillna(0).sum()),
                     "approximate": int((group["size_source"] == "listing").sum()),
                     "unsized": int(group["size_bytes"].isna().sum()),
                     "formats": sorted({f for f in group["format"].dropna() if f}),
@@ -170,7 +184,9 @@ class GEOResult:
     def download_size(self, **filters: Any) -> int:
         """Bytes the files matching ``filters`` would take (see :meth:`plan`).
 
-        Files of unknown size count as 0 and a warning says how many there are.
+        Each byte counts once (a ``RAW.tar`` and its members are never both
+        planned). Files of unknown size count as 0 and a warning says how many
+        there are.
         """
         plan = self.plan(**filters)
         if plan.unknown_sizes:
@@ -192,11 +208,18 @@ class GEOResult:
         ``pattern`` (a regex searched in the name), ``max_size`` (bytes or
         ``"500M"``), ``accessions`` (series or samples).
 
+        A ``RAW.tar`` and files inside it are never planned together: the
+        members win when ``category``, ``format``, ``level`` or ``pattern``
+        narrowed the choice, the archive wins otherwise. ``plan.dropped`` lists
+        what was left out and why.
+
         Example:
             >>> # res.plan(category="genome_track", max_size="1G").download("data/")
         """
         chosen = select_files(self.files, **filters)
-        return DownloadPlan(chosen, inventory=self.files, settings=self._settings)
+        narrowed = any(filters.get(name) for name in NARROWING_FILTERS)
+        kept, dropped = resolve_archives(chosen, narrowed=narrowed)
+        return DownloadPlan(kept, inventory=self.files, settings=self._settings, dropped=dropped)
 
     def _counts(self) -> list[str]:
         # Counted from the records: a repr must stay cheap (asyncio formats the repr of
@@ -225,11 +248,23 @@ class GEOResult:
         if len(self.files):
             files = self.files
             by_category = files.groupby("category").agg(
-                files=("name", "size"), bytes=("size_bytes", "sum")
+                files=("name", "size"),
+                bytes=("size_bytes", "sum"),
+                unsized=("size_bytes", lambda s: int(s.isna().sum())),
             )
-            by_category["size"] = by_category["bytes"].map(human_size)
+            by_category["size"] = [
+                size_text(int(b), int(u), int(n))
+                for b, u, n in zip(
+                    by_category["bytes"], by_category["unsized"], by_category["files"], strict=True
+                )
+            ]
+            total, unsized = unique_size(files)
             parts.append("<div><strong>Files by category</strong></div>")
             parts.append(by_category[["files", "size"]].to_html(escape=True))
+            parts.append(
+                f"<div>All files: {html.escape(size_text(total, unsized, len(files)))} "
+                "(files inside a listed RAW.tar counted once)</div>"
+            )
         supers = self.files.attrs.get("superseries", {})
         for series, subs in supers.items():
             parts.append(

@@ -43,7 +43,10 @@ ENV_VARS: dict[str, str] = {
     "timeout": "GEO_NB_TIMEOUT",
     "max_attempts": "GEO_NB_MAX_ATTEMPTS",
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
+    "offline": "GEO_NB_OFFLINE",
 }
+
+_TRUE = {"1", "true", "yes", "on"}
 
 
 def _env(field: str, default: Any = None) -> Any:
@@ -71,6 +74,7 @@ class Settings(BaseModel):
     timeout             GEO_NB_TIMEOUT             60 seconds per request (connect and read)
     max_attempts        GEO_NB_MAX_ATTEMPTS        5 tries per request before giving up
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
+    offline             GEO_NB_OFFLINE             false (true: the offline demo's recordings)
     ==================  =========================  ===============================================
     """
 
@@ -86,10 +90,14 @@ class Settings(BaseModel):
     timeout: float = Field(default_factory=lambda: _env("timeout", 60.0), gt=0)
     max_attempts: int = Field(default_factory=lambda: _env("max_attempts", 5), ge=1, le=20)
     cache_ttl_days: float = Field(default_factory=lambda: _env("cache_ttl_days", 7.0), ge=0)
+    offline: bool = Field(
+        default_factory=lambda: str(_env("offline", "")).lower() in _TRUE,
+        description="True in the offline demo: answers come from recordings, which never change.",
+    )
     tool: str = "geo_nb"
 
     def __init__(self, **data: Any) -> None:
-        if os.environ.get("GEO_NB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        if os.environ.get("GEO_NB_OFFLINE", "").strip().lower() in _TRUE:
             from .offline import use_offline_demo
 
             use_offline_demo()

@@ -7,6 +7,7 @@ offline); these checks keep the files themselves in shape.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,29 @@ def test_failing_demonstrations_are_tagged() -> None:
         for cell in cells(path):
             if "raises-exception" in cell["metadata"].get("tags", []):  # type: ignore[attr-defined]
                 assert "GSE12x" in "".join(cell["source"])  # type: ignore[arg-type]
+
+
+def test_quickstart_shows_real_sizes_offline() -> None:
+    """Notebook 01, run offline, shows sizes from GEO's filelist (the headline feature)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(ROOT / "notebooks" / "01_quickstart.ipynb", as_version=4)
+    env_before = os.environ.get("GEO_NB_OFFLINE")
+    os.environ["GEO_NB_OFFLINE"] = "1"
+    try:
+        NotebookClient(notebook, timeout=300, allow_errors=True).execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("GEO_NB_OFFLINE", None)
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(str(output.get("text", "")))
+            texts.append(str(output.get("data", {}).get("text/plain", "")))
+    shown = "\n".join(texts)
+    assert "376 MiB in all" not in shown  # the two series hold more than one tar
+    assert "filelist" in shown  # size_source of the files table
+    assert "394301440" in shown  # GSE100494_RAW.tar's exact size
+    assert "MiB in all" in shown
+    assert "DownloadPlan(2 files, 376.0 MiB)" in shown

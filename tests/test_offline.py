@@ -92,3 +92,57 @@ def test_check_connection_says_how_to_go_offline(
     assert "bot-challenge" in report.message
     assert report.message.endswith(f"run: {offline.SWITCH}")
     assert f"<code>{offline.SWITCH}</code>" in report._repr_html_()
+
+
+def test_demo_catalog_lists_the_recorded_series() -> None:
+    catalog = geo_nb.demo_catalog()
+    assert len(catalog) >= 15 and catalog.accession.is_unique
+    sized = set(catalog[catalog.files_sized].accession)
+    assert {"GSE100494", "GSE101512", "GSE101426", "GSE100750", "GSE27011"} <= sized
+    complete = catalog.set_index("accession")
+    assert complete.loc["GSE100494", "samples_recorded"] == 2
+    assert complete.loc["GSE101426", "samples_recorded"] == 0  # series only
+
+
+def test_every_suggested_demo_query_finds_series(geo_env: NCBIEmulator) -> None:
+    for query, _ in offline.DEMO_QUERIES:
+        hits = geo_nb.search(query, progress=False)
+        assert len(hits), query
+    # The first suggestion finds series whose files are all sized.
+    first = geo_nb.search(offline.DEMO_QUERIES[0][0], progress=False)
+    catalog = geo_nb.demo_catalog().set_index("accession")
+    assert catalog.loc[list(first.accession), "files_sized"].all()
+
+
+def test_empty_offline_search_says_what_the_demo_holds(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEO_NB_OFFLINE", "1")
+    monkeypatch.setattr(offline, "use_offline_demo", lambda **_: geo_env)
+    hits = geo_nb.search("bigWig", progress=False)
+    assert hits.empty
+    hint = hits.attrs["warnings"][-1]
+    assert "Offline demo: nothing among its" in hint and "geo_nb.demo_catalog()" in hint
+    assert "'SLFN11'" in hint
+    # Online, an empty search carries only what NCBI said.
+    monkeypatch.delenv("GEO_NB_OFFLINE")
+    online = geo_nb.search("bigWig", progress=False)
+    assert not any("Offline demo" in w for w in online.attrs["warnings"])
+
+
+def test_offline_messages_do_not_advise_refresh(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    res = geo_nb.fetch("GSE101426", progress=False)  # series recorded, samples not
+    assert "Retry with refresh=True" in res.errors.message[0]
+    monkeypatch.setenv("GEO_NB_OFFLINE", "1")
+    monkeypatch.setattr(offline, "use_offline_demo", lambda **_: geo_env)
+    res = geo_nb.fetch("GSE101426", progress=False, refresh=True)
+    message = res.errors.message[0]
+    assert res.errors.kind[0] == "incomplete"
+    assert "refresh=True cannot add them" in message and "Retry with" not in message
+    geo_env.add_fault(FaultRule(match="acc.cgi", action="challenge"))
+    res = geo_nb.fetch("GSE100494", progress=False, refresh=True, files=False)
+    assert res.errors.kind.tolist() == ["unexpected_response"]
+    assert "offline demo, whose recordings never change" in res.errors.message[0]
+    assert "refresh=True, or lower" not in res.errors.message[0]

@@ -318,6 +318,10 @@ async def test_plots_render_to_png_in_the_plots_tab(geo_env: NCBIEmulator) -> No
     explorer.tabs.selected_index = 4  # rendering is lazy: on showing the tab
     for name in ("years", "samples", "files"):
         assert bytes(explorer.plot_images[name].value).startswith(PNG), name
+        # ipywidgets 8's front end cannot render an Image with a tooltip ("Click to
+        # show javascript error" in JupyterLab): captions carry the titles instead.
+        assert explorer.plot_images[name].tooltip is None, name
+        assert explorer.tabs.plot_captions[name].value
 
 
 def test_plot_helpers_work_without_widgets() -> None:

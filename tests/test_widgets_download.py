@@ -83,7 +83,10 @@ async def test_download_panel_filters(geo_env: NCBIEmulator) -> None:
     assert explorer.plan.total_bytes == expected.total_bytes == 41_000 + 55_555
     panel.max_size.value = ""
     panel.pattern.value = "rescue|RAW"
-    assert explorer.plan is not None and len(explorer.plan) == 4
+    # The RAW.tar and three of its members match: the members win (a pattern narrows).
+    assert explorer.plan is not None and len(explorer.plan) == 3
+    assert explorer.plan.dropped.name.str.endswith("_RAW.tar").tolist() == [True]
+    assert "1 file left out, the same bytes being planned once" in panel.summary.value
     # Bad filters are messages, and nothing can be downloaded.
     panel.max_size.value = "lots"
     assert explorer.plan is None and explorer.download_button.disabled
@@ -93,7 +96,9 @@ async def test_download_panel_filters(geo_env: NCBIEmulator) -> None:
     panel.pattern.value = "("
     assert explorer.plan is None and "not a valid regular expression" in panel.plan_error
     panel.pattern.value = ""
-    assert explorer.plan is not None and len(explorer.plan) == 7
+    # Both categories: the six members win over the RAW.tar that holds them.
+    assert explorer.plan is not None and len(explorer.plan) == 6
+    assert len(explorer.plan.dropped) == 1
 
 
 async def test_download_panel_counts_unknown_sizes(geo_env: NCBIEmulator) -> None:
@@ -104,7 +109,8 @@ async def test_download_panel_counts_unknown_sizes(geo_env: NCBIEmulator) -> Non
     panel.categories.value = ("genome_track",)
     assert explorer.plan is not None and explorer.plan.unknown_sizes == 6
     assert 'data-unknown-sizes="6"' in panel.summary.value
-    assert "6 files, 0 B (6 of unknown size)" in panel.summary.value
+    assert "6 files, size unknown" in panel.summary.value
+    assert "0 B" not in panel.summary.value
     panel.max_size.value = "1G"
     assert explorer.plan is not None and len(explorer.plan) == 0
     assert panel.plan_warnings and "unknown size were left out" in panel.summary.value
@@ -144,7 +150,7 @@ async def test_unsafe_file_name_is_refused_and_shown(geo_env: NCBIEmulator, tmp_
     panel = explorer.download_panel
     panel.categories.value = ("processed",)
     assert explorer.plan is not None and len(explorer.plan) == 2
-    assert "(2 of unknown size)" in panel.summary.value
+    assert "2 files, size unknown" in panel.summary.value
     dest = tmp_path / "data"
     task = explorer.download(dest)
     assert task is not None

@@ -48,17 +48,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def plan_summary(plan: DownloadPlan) -> str:
-    """``"6 files, 466.4 KiB"``, with ``" (2 of unknown size)"`` when some have no size.
+    """``"6 files, 466.4 KiB"``; ``"6 files, 1.2 MiB + 2 of unknown size"`` when some have
+    no size, ``"6 files, size unknown"`` when none has (never ``0 B``).
 
     Example:
         >>> empty = pd.DataFrame({"size_bytes": pd.array([], dtype="Int64")})
         >>> plan_summary(DownloadPlan(empty, inventory=empty))
         '0 files, 0 B'
     """
-    text = f"{_plural(len(plan), 'file')}, {iec_size(plan.total_bytes)}"
-    if plan.unknown_sizes:
-        text += f" ({plan.unknown_sizes} of unknown size)"
-    return text
+    return f"{_plural(len(plan), 'file')}, {plan.size_text}"
 
 
 def _size_option(text: str) -> int | str | None:
@@ -210,6 +208,16 @@ class DownloadPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
                     f"{_plural(unlinked, 'file')} exist only inside an archive: tick extract "
                     "to take them from it.",
                     "warning",
+                )
+            )
+        if len(plan.dropped):
+            reasons = plan.dropped["reason"].astype(str).unique()
+            notes.append(
+                message_html(
+                    f"{_plural(len(plan.dropped), 'file')} left out, the same bytes being "
+                    f"planned once: {reasons[0]}"
+                    + (f" (and {len(reasons) - 1} more reasons)" if len(reasons) > 1 else ""),
+                    "info",
                 )
             )
         text = plan_summary(plan)

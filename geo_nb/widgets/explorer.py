@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import GEOResult, Settings, afetch, asearch
 from ..errors import GeoNBError
+from ..offline import DEMO_QUERIES, demo_catalog
 from ..plan import DownloadPlan
 from ._html import esc, message_html
 from .download import plan_summary
@@ -43,6 +44,15 @@ from .results import ERRORS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
 __all__ = ["GEOExplorer"]
 
 log = logging.getLogger("geo_nb.widgets")
+
+
+def demo_note_html() -> str:
+    """The offline demo's note: how many series it holds and what to search for."""
+    tries = "; ".join(f"{query} ({what})" for query, what in DEMO_QUERIES)
+    return message_html(
+        f"Offline demo: {len(demo_catalog())} recorded GEO series. Try {tries}. "
+        "geo_nb.demo_catalog() lists them all."
+    )
 
 
 class GEOExplorer:
@@ -84,7 +94,13 @@ class GEOExplorer:
         self.message = ""
         self.search_warnings: list[str] = []
 
+        offline = (settings or Settings()).offline
+        if offline and not query:
+            query = DEMO_QUERIES[0][0]
         self.form = SearchForm(query, max_results)
+        self.demo_note = widgets.HTML(demo_note_html() if offline else "").add_class(
+            "geo-nb-demo-note"
+        )
         self.translation = widgets.HTML().add_class("geo-nb-translation")
         self.warnings = widgets.HTML().add_class("geo-nb-warnings")
         self.status = widgets.HTML().add_class("geo-nb-message")
@@ -103,6 +119,7 @@ class GEOExplorer:
         self.widget = widgets.VBox(
             [
                 self.form,
+                self.demo_note,
                 self.translation,
                 self.warnings,
                 self.status,

@@ -21,6 +21,7 @@ import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
 from .. import GEOResult, plots
+from ..plan import unique_size
 from ._html import TABLE_STYLE, accession_cell, esc, iec_size, link_cell, message_html, size_cell
 from .download import DownloadPanel
 from .table import TablePanel
@@ -69,8 +70,9 @@ def _files_label(group: pd.DataFrame) -> str:
 def files_summary_html(result: GEOResult | None) -> str:
     """Per category, over all series: files, total size, approximate and unknown sizes.
 
-    Built from :meth:`geo_nb.GEOResult.files_summary`; a last row sums every
-    category, and SuperSeries are named with the SubSeries that hold their
+    Built from :meth:`geo_nb.GEOResult.files_summary`; a last row, "all",
+    counts every byte once (files inside a listed ``RAW.tar`` are not added to
+    the archive's size again), and SuperSeries are named with the SubSeries that hold their
     samples' files.
     """
     if result is None or result.files.empty:
@@ -82,7 +84,12 @@ def files_summary_html(result: GEOResult | None) -> str:
     counts: list[tuple[str, list[int]]] = [
         (str(c), [int(v) for v in values]) for c, values in by_category.iterrows()
     ]
-    counts.append(("all", [int(by_category[c].sum()) for c in by_category.columns]))
+    # Files inside a listed RAW.tar are also counted by the archive's row: "all"
+    # counts each byte once.
+    total, unsized = unique_size(result.files)
+    counts.append(
+        ("all", [len(result.files), total, int(by_category["approximate"].sum()), unsized])
+    )
     body = "".join(
         f'<tr data-category="{esc(c)}"><th scope="row">{esc(c)}</th><td>{n}</td>'
         f"<td>{size_cell(total if unsized < n else None)}</td>"
@@ -149,9 +156,14 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
         self.errors_table = TablePanel(
             "errors", ERROR_COLUMNS, page_size=page_size, cells=_ACCESSION_CELLS, choice="kind"
         )
+        # No tooltip on an Image: ipywidgets 8's front end fails to render an Image
+        # that has one ("Click to show javascript error"). Each plot gets a caption.
         self.plot_images = {
-            name: widgets.Image(format="png", tooltip=tip).add_class(f"geo-nb-plot-{name}")
-            for name, tip in _PLOTS
+            name: widgets.Image(format="png").add_class(f"geo-nb-plot-{name}") for name, _ in _PLOTS
+        }
+        self.plot_captions = {
+            name: widgets.HTML(f"<b>{esc(caption)}</b>").add_class("geo-nb-plot-caption")
+            for name, caption in _PLOTS
         }
         self.plot_note = widgets.HTML().add_class("geo-nb-plot-note")
         self._plots_stale = True
@@ -164,7 +176,15 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
                 self.samples_table,
                 widgets.VBox([self.files_summary, self.files_table, self.download_panel]),
                 self.errors_table,
-                widgets.VBox([self.plot_note, *self.plot_images.values()]),
+                widgets.VBox(
+                    [
+                        self.plot_note,
+                        *(
+                            widgets.VBox([self.plot_captions[name], self.plot_images[name]])
+                            for name, _ in _PLOTS
+                        ),
+                    ]
+                ),
             ]
         )
         self.add_class("geo-nb-tabs")
@@ -212,7 +232,8 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             return images
         for name, image in self.plot_images.items():
             image.value = images.get(name, b"")
-            image.layout.display = "" if name in images else "none"
+            shown = "" if name in images else "none"
+            image.layout.display = self.plot_captions[name].layout.display = shown
         self.plot_note.value = "" if images else message_html("Search or fetch to see plots.")
         return images
 

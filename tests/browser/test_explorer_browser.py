@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page, expect
 
 from geo_nb.testing import NCBIEmulator
 
@@ -52,6 +52,59 @@ def choose(select: Locator, prefix: str) -> None:
     matches = [i for i, label in enumerate(labels) if label.startswith(prefix)]
     assert matches, f"no option starting with {prefix!r} in {labels}"
     select.select_option(index=matches[0])
+
+
+TABS = ("Series", "Samples", "Files", "Errors", "Plots")
+# What ipywidgets shows where a view failed to render ("Click to show javascript error").
+WIDGET_ERROR_TEXT = re.compile(r"javascript error", re.IGNORECASE)
+WIDGET_CONSOLE = re.compile(r"widget|jupyter-widgets|ipywidgets|Could not create (a )?view", re.I)
+
+
+def watch_console(page: Page) -> list[str]:
+    """Collect the page's widget errors: console and uncaught errors that name widgets."""
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and WIDGET_CONSOLE.search(message.text):
+            problems.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+
+    def on_page_error(error: Error) -> None:
+        # Uncaught errors of the widget code; Notebook 7's own settings loader throws one
+        # for the plugins the test server disables, which is not the explorer's concern.
+        text = f"{error} {error.stack or ''}"
+        if WIDGET_CONSOLE.search(text):
+            problems.append(f"page error: {text}")
+
+    page.on("pageerror", on_page_error)
+    return problems
+
+
+def assert_no_widget_errors(page: Page, problems: list[str]) -> None:
+    """No console/page widget error so far, and no failed-view placeholder on the page."""
+    shown = page.locator(".geo-nb-explorer").filter(has_text=WIDGET_ERROR_TEXT)
+    assert shown.count() == 0, "a widget view failed to render in the explorer"
+    body = page.locator("body").inner_text()
+    assert not WIDGET_ERROR_TEXT.search(body), "a widget shows 'javascript error'"
+    assert problems == [], "\n".join(problems)
+
+
+def visit_every_tab(page: Page, problems: list[str], artifacts: Path, name: str) -> None:
+    """Open each result tab in turn; the Plots tab must show its three images."""
+    for tab in TABS:
+        page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text=tab).first.click()
+        if tab == "Plots":
+            for plot in ("years", "samples", "files"):
+                image = page.locator(f"img.geo-nb-plot-{plot}")
+                expect(image).to_be_visible(timeout=NCBI_TIMEOUT_MS)
+                page.wait_for_function(
+                    "(img) => img.complete && img.naturalWidth > 0",
+                    arg=image.element_handle(),
+                    timeout=NCBI_TIMEOUT_MS,
+                )
+            page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-plots.png"))
+        assert_no_widget_errors(page, problems)
 
 
 def run_notebook(page: Page, server: JupyterServer) -> None:
@@ -104,6 +157,7 @@ def test_explorer_search_and_fetch(
     artifacts: Path,
 ) -> None:
     server = start_server(kind)
+    problems = watch_console(page)
     run_notebook(page, server)
     search(page)
     fetch_details(page)
@@ -120,6 +174,7 @@ def test_explorer_search_and_fetch(
     page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-files.png"))
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Samples").click()
     page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}.png"))
+    visit_every_tab(page, problems, artifacts, name)
 
 
 def test_voila_renders_the_explorer(
