@@ -28,8 +28,8 @@ from pathlib import Path
 
 import geo_nb
 from geo_nb import GEOClient
-from geo_nb._cache import memory_cache
 from geo_nb._sync import run_sync
+from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import FaultRule, NCBIEmulator
 from geo_nb.testing.synth import clone_series
 

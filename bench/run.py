@@ -589,7 +589,7 @@ def check_records_match_family(emu: Emulator) -> str:
     """acc.cgi's brief answer and the family file hold the same entities and attributes."""
     import httpx
 
-    from geo_nb.soft import parse_soft
+    from geo_nb.parse.soft import parse_soft
 
     series = emu.facts["sets"][f"array_{MAIN_ROWS}"][0]
     with httpx.Client(trust_env=False, timeout=60) as client:

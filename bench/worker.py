@@ -151,8 +151,8 @@ def parse(task: dict[str, Any]) -> dict[str, Any]:
     """Parse one family SOFT file; peak RSS is measured above the post-import baseline."""
     tool, path = task["tool"], task["path"]
     if tool == "geo_nb":
-        from geo_nb._convert import convert_entities
-        from geo_nb.soft import iter_soft_file
+        from geo_nb.parse.convert import convert_entities
+        from geo_nb.parse.soft import iter_soft_file
     else:
         import logging
 
@@ -234,7 +234,7 @@ def fetch_evidence(task: dict[str, Any]) -> dict[str, Any]:
 
     import geo_nb
     from geo_nb import client
-    from geo_nb._cache import DiskCache, memory_cache
+    from geo_nb.ncbi.cache import DiskCache, memory_cache
 
     accessions: list[str] = task["accessions"]
     digests: list[tuple[float, bool]] = []

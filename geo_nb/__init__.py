@@ -19,11 +19,11 @@ from ._version import __version__
 from .api import afetch, asearch, fetch, search
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
-from .files import FileKind, classify_file
+from .files.classify import FileKind, classify_file
+from .files.plan import DownloadPlan
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
-from .matrix import SeriesMatrix
 from .offline import check_connection, demo_catalog, use_offline_demo
-from .plan import DownloadPlan
+from .parse.matrix import SeriesMatrix
 from .progress import ProgressEvent
 from .records import GEORecords, Platform, Sample, Series, SupplementaryFile
 from .result import GEOResult
@@ -65,7 +65,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """``geo_nb.GEOExplorer``, imported on first use so ``import geo_nb`` stays Jupyter-free."""
     if name == "GEOExplorer":
-        from .widgets import GEOExplorer
+        from .jupyter.widgets import GEOExplorer
 
         return GEOExplorer
     raise AttributeError(f"module 'geo_nb' has no attribute {name!r}")
@@ -76,6 +76,6 @@ def load_ipython_extension(ipython: Any) -> None:
 
     IPython is imported only here, so ``import geo_nb`` stays free of Jupyter.
     """
-    from .magics import load_ipython_extension as load
+    from .jupyter.magics import load_ipython_extension as load
 
     load(ipython)

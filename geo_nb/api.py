@@ -22,7 +22,7 @@ import pandas as pd
 
 from ._sync import run_sync
 from .client import GEOClient
-from .eutils import SEARCH_FILTERS, SearchFilters
+from .ncbi.eutils import SEARCH_FILTERS, SearchFilters
 from .progress import ProgressCallback
 from .result import GEOResult
 from .settings import Settings
@@ -94,7 +94,7 @@ async def afetch(
 def search(query: str = "", **keywords: Any) -> pd.DataFrame:
     """Search GEO DataSets and return one row per series (sync).
 
-    Filters (see :class:`~geo_nb.eutils.SearchFilters`): ``organism``,
+    Filters (see :class:`~geo_nb.ncbi.eutils.SearchFilters`): ``organism``,
     ``study_type``, ``published_from``, ``published_to``, ``min_samples``,
     ``max_samples``, ``supplementary``, ``entry_type`` (default ``"gse"``).
     Also ``max_results`` (default 100, None = all), ``progress``,

@@ -18,21 +18,21 @@ from typing import Any, Unpack
 
 import pandas as pd
 
-from ._acc import acc_params, check_soft
 from ._aio import gather_or_cancel
-from ._cache import DiskCache, cache_key, memory_cache
-from ._convert import Converted, convert_entities
-from ._http import HttpClient, Service
 from .accessions import normalize_accessions
 from .errors import GeoNBError, UnexpectedResponseError
-from .eutils import SearchFilters, build_term, run_search
-from .inventory import FolderReader, SeriesFolder, build_inventory, unsized
+from .files.inventory import FolderReader, SeriesFolder, build_inventory, unsized
+from .ncbi.acc import acc_params, check_soft
+from .ncbi.cache import DiskCache, cache_key, memory_cache
+from .ncbi.eutils import SearchFilters, build_term, run_search
+from .ncbi.http import HttpClient, Service
+from .ncbi.urls import rewrite_url
+from .parse.convert import Converted, convert_entities
+from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
-from .soft import parse_soft
-from .urls import rewrite_url
 
 __all__ = ["GEOClient"]
 
@@ -95,7 +95,7 @@ class GEOClient:
     ) -> pd.DataFrame:
         """Search GEO DataSets (``db=gds``); one row per hit.
 
-        ``filters`` are those of :class:`~geo_nb.eutils.SearchFilters`
+        ``filters`` are those of :class:`~geo_nb.ncbi.eutils.SearchFilters`
         (organism, study_type, published_from, published_to, min_samples,
         max_samples, supplementary, entry_type). ``attrs["query_translation"]``
         holds the query as NCBI understood it, ``attrs["count"]`` the total

@@ -19,15 +19,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._acc import check_soft
-from ._cache import atomic_write
-from ._http import HttpClient, Service
 from ._sync import run_sync
 from .accessions import accession_prefix, ftp_dir, normalize_accessions
-from .download import DownloadJob, download_file
 from .errors import NotFoundError, QueryError, UnexpectedResponseError
-from .listing import parse_listing
-from .matrix import SeriesMatrix, read_series_matrix
+from .files.download import DownloadJob, download_file
+from .ncbi.acc import check_soft
+from .ncbi.cache import atomic_write
+from .ncbi.http import HttpClient, Service
+from .ncbi.listing import parse_listing
+from .parse.matrix import SeriesMatrix, read_series_matrix
 from .settings import Settings
 
 __all__ = [

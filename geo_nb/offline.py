@@ -176,10 +176,10 @@ class ConnectionReport:
 
 async def acheck_connection(**overrides: Any) -> ConnectionReport:
     """Ask E-utilities and acc.cgi for one known record (async); see :func:`check_connection`."""
-    from ._acc import acc_params, check_soft
-    from ._http import HttpClient, Service
     from .errors import GeoNBError, NotFoundError, PrivateError, WithdrawnError
-    from .eutils import _esearch
+    from .ncbi.acc import acc_params, check_soft
+    from .ncbi.eutils import _esearch
+    from .ncbi.http import HttpClient, Service
     from .settings import Settings
 
     settings = Settings(**{"timeout": 15.0, "max_attempts": 1, **overrides})

@@ -20,6 +20,15 @@ from typing import Any
 import pandas as pd
 
 from .errors import FetchFailedError
+from .files.plan import (
+    NARROWING_FILTERS,
+    DownloadPlan,
+    inside_listed_archive,
+    resolve_archives,
+    select_files,
+    size_text,
+    unique_size,
+)
 from .frames import (
     errors_frame,
     file_rows,
@@ -29,15 +38,6 @@ from .frames import (
     sample_memberships,
     samples_frame,
     series_frame,
-)
-from .plan import (
-    NARROWING_FILTERS,
-    DownloadPlan,
-    inside_listed_archive,
-    resolve_archives,
-    select_files,
-    size_text,
-    unique_size,
 )
 from .records import GEORecords
 from .settings import Settings
@@ -202,7 +202,7 @@ class GEOResult:
         return [str(u) for u in self.plan(**filters).files["url"].dropna()]
 
     def plan(self, **filters: Any) -> DownloadPlan:
-        """A :class:`~geo_nb.plan.DownloadPlan` of the files matching every filter.
+        """A :class:`~geo_nb.files.plan.DownloadPlan` of the files matching every filter.
 
         Filters: ``category``, ``format``, ``level`` (a value or a list),
         ``pattern`` (a regex searched in the name), ``max_size`` (bytes or

@@ -9,7 +9,7 @@ import pytest
 from geo_nb import Settings
 from geo_nb.accessions import bucket, ftp_dir, normalize_accessions
 from geo_nb.errors import ConfigError, InvalidAccessionError
-from geo_nb.urls import rewrite_url
+from geo_nb.ncbi.urls import rewrite_url
 
 FTP = "http://127.0.0.1:9/geo"
 

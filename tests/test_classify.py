@@ -1,4 +1,4 @@
-"""Tests for geo_nb.files: classify_file and file_name.
+"""Tests for geo_nb.files.classify: classify_file and file_name.
 
 Real GEO names used below, and where they were seen (public scripts that download them):
 - GSE131971_RAW.tar, GSE136103_RAW.tar, GSE149683_RAW.tar (with *.seurat.RDS.gz members),
@@ -39,8 +39,8 @@ import doctest
 
 import pytest
 
-import geo_nb.files
-from geo_nb.files import CATEGORIES, COMPRESSIONS, FileKind, classify_file, file_name
+import geo_nb.files.classify
+from geo_nb.files.classify import CATEGORIES, COMPRESSIONS, FileKind, classify_file, file_name
 
 GEO = "https://ftp.ncbi.nlm.nih.gov/geo"
 FTP = "ftp://ftp.ncbi.nlm.nih.gov/geo"
@@ -399,6 +399,6 @@ def test_properties(name: str) -> None:
 
 
 def test_doctests() -> None:
-    result = doctest.testmod(geo_nb.files)
+    result = doctest.testmod(geo_nb.files.classify)
     assert result.attempted > 0
     assert result.failed == 0

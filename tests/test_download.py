@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import geo_nb
-from geo_nb._cache import memory_cache
-from geo_nb.download import safe_destination
 from geo_nb.errors import UnsafePathError
+from geo_nb.files.download import safe_destination
+from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import FaultRule, NCBIEmulator
 from tests.helpers import downloadable_series
 

@@ -13,8 +13,8 @@ import pytest
 
 import geo_nb
 from geo_nb import GEOClient, Settings
-from geo_nb._cache import memory_cache
 from geo_nb.errors import FetchFailedError, InvalidAccessionError
+from geo_nb.ncbi.cache import memory_cache
 from geo_nb.progress import ProgressEvent
 from geo_nb.testing import FaultRule, NCBIEmulator
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import geo_nb
-from geo_nb._cache import memory_cache
+from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import FaultRule, NCBIEmulator
 from tests.helpers import downloadable_series
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo_nb.errors import ParseError
-from geo_nb.listing import parse_filelist, parse_listing, parse_md5_list, parse_size
+from geo_nb.ncbi.listing import parse_filelist, parse_listing, parse_md5_list, parse_size
 
 HERE = Path(__file__).parent / "data" / "listing"
 DATA = Path(__file__).parent.parent / "geo_nb" / "testing" / "data"

@@ -9,7 +9,7 @@ import pytest
 
 import geo_nb
 from geo_nb.errors import InvalidAccessionError, NotFoundError, QueryError
-from geo_nb.soft import parse_soft
+from geo_nb.parse.soft import parse_soft
 from geo_nb.testing import FaultRule, NCBIEmulator
 
 DATA = Path(__file__).parent / "data"

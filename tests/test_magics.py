@@ -14,8 +14,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 import geo_nb
+from geo_nb.jupyter.widgets import GEOExplorer
 from geo_nb.testing import NCBIEmulator
-from geo_nb.widgets import GEOExplorer
 
 
 @pytest.fixture

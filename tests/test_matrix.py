@@ -1,4 +1,4 @@
-"""Tests for geo_nb.matrix: series matrix files -> DataFrames.
+"""Tests for geo_nb.parse.matrix: series matrix files -> DataFrames.
 
 Real files live in tests/data/matrix (see PROVENANCE.tsv there); edge cases are small inline
 matrices; the large table for the speed test is generated from the real GSE10288 rows.
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from geo_nb.errors import ParseError
-from geo_nb.matrix import (
+from geo_nb.parse.matrix import (
     SeriesMatrix,
     parse_series_matrix,
     read_series_matrix,

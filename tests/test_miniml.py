@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import geo_nb
-from geo_nb.soft import parse_soft
+from geo_nb.parse.soft import parse_soft
 from geo_nb.testing import NCBIEmulator
 from geo_nb.testing.miniml import convert_family, main, unmapped_tags
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import geo_nb
 from geo_nb import Settings
-from geo_nb._acc import acc_params
-from geo_nb._cache import DiskCache, cache_key, memory_cache
+from geo_nb.ncbi.acc import acc_params
+from geo_nb.ncbi.cache import DiskCache, cache_key, memory_cache
 from geo_nb.testing import NCBIEmulator
 from geo_nb.testing.synth import clone_series
 

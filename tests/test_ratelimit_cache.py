@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from geo_nb._cache import DiskCache, MemoryCache, cache_key
-from geo_nb._ratelimit import RateLimiter, shared_limiter
+from geo_nb.ncbi.cache import DiskCache, MemoryCache, cache_key
+from geo_nb.ncbi.ratelimit import RateLimiter, shared_limiter
 from geo_nb.testing import max_in_window
 
 

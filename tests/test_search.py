@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import geo_nb
-import geo_nb.eutils
+import geo_nb.ncbi.eutils
 from geo_nb.accessions import bucket
 from geo_nb.errors import QueryError, UnexpectedResponseError
 from geo_nb.testing import FaultRule, NCBIEmulator, max_in_window
@@ -165,5 +165,5 @@ def test_unknown_keywords_are_refused_with_the_allowed_list(geo_env: NCBIEmulato
     with pytest.raises(TypeError, match="refrsh"):
         geo_nb.fetch("GSE1", refrsh=True)
     with pytest.raises(QueryError, match="Unknown search filter"):
-        geo_nb.eutils.build_term("x", organsim="Homo sapiens")  # type: ignore[call-arg]
+        geo_nb.ncbi.eutils.build_term("x", organsim="Homo sapiens")  # type: ignore[call-arg]
     assert geo_env.requests == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from geo_nb.errors import ParseError
-from geo_nb.soft import iter_soft_file, parse_soft
+from geo_nb.parse.soft import iter_soft_file, parse_soft
 
 GEOparse = pytest.importorskip("GEOparse.GEOparse")
 
@@ -141,7 +141,7 @@ def test_truncated_gzip_file_raises_parse_error(tmp_path: Path) -> None:
 def test_file_reader_agrees_with_the_line_reader_across_chunk_boundaries(
     chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from geo_nb import soft
+    from geo_nb.parse import soft
 
     monkeypatch.setattr(soft, "_CHUNK", chunk)
     for path in [

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_nb._convert import convert_entities, parse_characteristic
 from geo_nb.errors import QueryError
-from geo_nb.eutils import build_term, docsum_row
+from geo_nb.ncbi.eutils import build_term, docsum_row
+from geo_nb.ncbi.urls import rewrite_url
+from geo_nb.parse.convert import convert_entities, parse_characteristic
+from geo_nb.parse.soft import iter_soft_file
 from geo_nb.records import GEORecords
 from geo_nb.result import GEOResult
-from geo_nb.soft import iter_soft_file
-from geo_nb.urls import rewrite_url
 
 HERE = Path(__file__).parent
 RECORDS = HERE.parent / "geo_nb" / "testing" / "data" / "records"

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import geo_nb
-from geo_nb._cache import memory_cache
-from geo_nb.plan import resolve_archives, size_text, unique_size
+from geo_nb.files.plan import resolve_archives, size_text, unique_size
+from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import NCBIEmulator
 
 TAR = 394_301_440
@@ -91,7 +91,7 @@ def test_repr_html_total_counts_once(res: geo_nb.GEOResult) -> None:
 
 
 def test_explorer_all_row_counts_once(res: geo_nb.GEOResult) -> None:
-    from geo_nb.widgets.results import files_summary_html
+    from geo_nb.jupyter.widgets.results import files_summary_html
 
     page = files_summary_html(res)
     row = page.split('data-category="all"')[1].split("</tr>")[0]

@@ -15,11 +15,11 @@ import ipywidgets as widgets
 import pandas as pd
 import pytest
 
-from geo_nb import plots
 from geo_nb.errors import QueryError, UnexpectedResponseError
+from geo_nb.jupyter import plots
+from geo_nb.jupyter.widgets import GEOExplorer, ProgressPanel, dropped_tags
 from geo_nb.progress import ProgressEvent
 from geo_nb.testing import FaultRule, NCBIEmulator
-from geo_nb.widgets import GEOExplorer, ProgressPanel, dropped_tags
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geo_nb.jupyter.widgets import GEOExplorer
 from geo_nb.testing import NCBIEmulator
-from geo_nb.widgets import GEOExplorer
 
 from .helpers import downloadable_series
 from .test_widgets import all_html, cancel_soon, row_accessions, run

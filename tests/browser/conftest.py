@@ -56,7 +56,7 @@ DISABLED_PLUGINS = {
 TITLE = "# geo_nb explorer (browser test)"
 CELLS = [
     "import geo_nb\n"
-    "from geo_nb.widgets import GEOExplorer\n\n"
+    "from geo_nb.jupyter.widgets import GEOExplorer\n\n"
     "print('geo_nb', geo_nb.__version__, 'asks', geo_nb.Settings().eutils_url)",
     "explorer = GEOExplorer(max_results=20)\nexplorer",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_nb import GEOResult
-from geo_nb._cache import DiskCache
+from geo_nb.ncbi.cache import DiskCache
 from geo_nb.testing import DataStore, RequestRecord
 from geo_nb.testing.synth import clone_series
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from geo_nb import _ratelimit
-from geo_nb._cache import memory_cache
+from geo_nb.ncbi import ratelimit as _ratelimit
+from geo_nb.ncbi.cache import memory_cache
 from tests.faults._support import assert_cache_sound, temp_leftovers
 
 # Hypothesis keeps caches in ./.hypothesis even with database=None; keep the checkout clean.

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import geo_nb
-from geo_nb._acc import acc_params
-from geo_nb._cache import DiskCache, cache_key, memory_cache
 from geo_nb.accessions import ftp_dir
 from geo_nb.errors import UnexpectedResponseError
+from geo_nb.ncbi.acc import acc_params
+from geo_nb.ncbi.cache import DiskCache, cache_key, memory_cache
 from geo_nb.testing import FaultRule, NCBIEmulator
 from tests.faults._support import (
     assert_cache_sound,

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import geo_nb
-from geo_nb._acc import acc_params
-from geo_nb._cache import DiskCache, cache_key, memory_cache
 from geo_nb.accessions import ftp_dir
 from geo_nb.errors import UnavailableError
+from geo_nb.ncbi.acc import acc_params
+from geo_nb.ncbi.cache import DiskCache, cache_key, memory_cache
 from geo_nb.testing import FaultRule, NCBIEmulator
 from tests.faults._support import (
     assert_cache_sound,

@@ -18,15 +18,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geo_nb._convert import convert_entities
 from geo_nb.accessions import FETCHABLE_PREFIXES, is_accession, normalize_accessions
 from geo_nb.errors import InvalidAccessionError, ParseError
-from geo_nb.listing import parse_filelist, parse_listing, parse_md5_list
-from geo_nb.matrix import parse_series_matrix
-from geo_nb.soft import SoftEntity, iter_soft_file, parse_soft
+from geo_nb.ncbi.listing import parse_filelist, parse_listing, parse_md5_list
+from geo_nb.ncbi.urls import rewrite_url
+from geo_nb.parse.convert import convert_entities
+from geo_nb.parse.matrix import parse_series_matrix
+from geo_nb.parse.soft import SoftEntity, iter_soft_file, parse_soft
 from geo_nb.testing.ftp import autoindex
 from geo_nb.testing.store import BUNDLED_DATA, DirEntry
-from geo_nb.urls import rewrite_url
 
 FTP = "http://127.0.0.1:1/geo"
 

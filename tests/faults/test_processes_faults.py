@@ -19,7 +19,7 @@ import pytest
 
 import geo_nb
 from geo_nb import GEOResult
-from geo_nb._cache import DiskCache, memory_cache
+from geo_nb.ncbi.cache import DiskCache, memory_cache
 from geo_nb.records import GEORecords
 from geo_nb.testing import FaultRule, NCBIEmulator
 from tests.faults._support import (

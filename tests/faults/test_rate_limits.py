@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import geo_nb
-from geo_nb._cache import memory_cache
+from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import FaultRule, NCBIEmulator, RequestRecord, max_in_window
 from tests.faults._support import assert_matches_reference, clone_mix, gaps_after
 from tests.helpers import downloadable_series

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import geo_nb
 from geo_nb import GEOClient, Settings
-from geo_nb.download import safe_destination
 from geo_nb.errors import RateLimitedError, UnsafePathError
+from geo_nb.files.download import safe_destination
 from geo_nb.testing import FaultRule, NCBIEmulator
 from tests.faults._support import family_soft
 from tests.helpers import downloadable_series

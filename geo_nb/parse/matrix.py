@@ -40,8 +40,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ._convert import parse_characteristic
-from .errors import ParseError
+from ..errors import ParseError
+from .convert import parse_characteristic
 
 __all__ = ["SeriesMatrix", "parse_series_matrix", "read_series_matrix", "read_series_matrix_header"]
 

@@ -20,11 +20,11 @@ from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
-from ._aio import gather_or_cancel
-from ._http import HttpClient, Service
-from .errors import QueryError, UnexpectedResponseError, redact
-from .frames import make_frame
-from .progress import ProgressReporter
+from .._aio import gather_or_cancel
+from ..errors import QueryError, UnexpectedResponseError, redact
+from ..frames import make_frame
+from ..progress import ProgressReporter
+from .http import HttpClient, Service
 from .urls import rewrite_url
 
 __all__ = [

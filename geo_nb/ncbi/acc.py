@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import re
 
-from .accessions import accession_prefix
-from .errors import (
+from ..accessions import accession_prefix
+from ..errors import (
     NCBIError,
     NotFoundError,
     PrivateError,

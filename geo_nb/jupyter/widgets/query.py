@@ -19,7 +19,7 @@ from typing import Any
 
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 
-from ..errors import QueryError
+from ...errors import QueryError
 
 __all__ = ["FIELD_NAMES", "ORGANISMS", "STUDY_TYPES", "SearchForm", "dropped_tags"]
 

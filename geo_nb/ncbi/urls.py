@@ -7,7 +7,7 @@ maps onto today's ``<kind>/<bucket>/<accession>/suppl/`` folders. SRA folder
 links (``ftp-trace``) are not GEO files and are left as they are.
 
 Example:
-    >>> from geo_nb.urls import rewrite_url
+    >>> from geo_nb.ncbi.urls import rewrite_url
     >>> rewrite_url("ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE1nnn/GSE1563/suppl/GSE1563_RAW.tar",
     ...             "http://127.0.0.1:8000/geo")
     'http://127.0.0.1:8000/geo/series/GSE1nnn/GSE1563/suppl/GSE1563_RAW.tar'
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .accessions import ftp_dir
+from ..accessions import ftp_dir
 
 __all__ = ["rewrite_url"]
 

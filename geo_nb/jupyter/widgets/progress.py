@@ -21,7 +21,7 @@ from typing import Literal
 
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 
-from .. import ProgressEvent
+from ... import ProgressEvent
 from ._html import esc, iec_size
 
 __all__ = ["ProgressPanel", "StageProgress", "StageState"]

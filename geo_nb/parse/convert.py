@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .files import classify_file, file_name
-from .records import Channel, Level, Platform, Sample, Series, SupplementaryFile
+from ..files.classify import classify_file, file_name
+from ..records import Channel, Level, Platform, Sample, Series, SupplementaryFile
 from .soft import SoftEntity
 
 __all__ = ["Converted", "convert_entities", "parse_characteristic"]

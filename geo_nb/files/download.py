@@ -23,8 +23,7 @@ from typing import Any
 import filelock
 import httpx
 
-from ._http import MAX_RETRY_AFTER, HttpClient, retry_after, retry_delay
-from .errors import (
+from ..errors import (
     ChecksumError,
     NotFoundError,
     RateLimitedError,
@@ -34,6 +33,7 @@ from .errors import (
     UnsafePathError,
     retry_advice,
 )
+from ..ncbi.http import MAX_RETRY_AFTER, HttpClient, retry_after, retry_delay
 
 __all__ = ["DownloadJob", "download_file", "md5_of", "safe_destination"]
 

@@ -1,7 +1,7 @@
 """A paged, sortable, filterable HTML table of a DataFrame, with optional row selection.
 
 The table is a ``widgets.HTML`` holding a real ``<table>`` (see
-:func:`geo_nb.widgets._html.table_html`): selectable text for people, screen
+:func:`geo_nb.jupyter.widgets._html.table_html`): selectable text for people, screen
 readers and browser tests, not a canvas grid. Only one page (``page_size``
 rows, 50 by default) is rendered, so results of any size stay fast. Sorting
 is a Dropdown of columns plus a direction; filtering is a substring box over

@@ -1,11 +1,11 @@
 """The Files tab's download panel: choose files, see the plan, read the download report.
 
 :class:`DownloadPanel` turns its controls (categories, a name pattern, a
-maximum size) into a :class:`~geo_nb.plan.DownloadPlan` with
+maximum size) into a :class:`~geo_nb.files.plan.DownloadPlan` with
 :meth:`geo_nb.GEOResult.plan`, and shows the plan's summary ("6 files,
-466.4 KiB") and its files as a :class:`~geo_nb.widgets.TablePanel`. It never
-downloads by itself: the explorer's :meth:`~geo_nb.widgets.GEOExplorer.download`
-runs :meth:`DownloadPlan.adownload <geo_nb.plan.DownloadPlan.adownload>` as one
+466.4 KiB") and its files as a :class:`~geo_nb.jupyter.widgets.TablePanel`. It never
+downloads by itself: the explorer's :meth:`~geo_nb.jupyter.widgets.GEOExplorer.download`
+runs :meth:`DownloadPlan.adownload <geo_nb.files.plan.DownloadPlan.adownload>` as one
 of its tasks (so Cancel, the progress bars and error messages work as for a
 search) and hands the per-file report to :meth:`DownloadPanel.show_report`.
 
@@ -25,9 +25,9 @@ from typing import Any
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
-from .. import GEOResult
-from ..errors import GeoNBError
-from ..plan import DownloadPlan
+from ... import GEOResult
+from ...errors import GeoNBError
+from ...files.plan import DownloadPlan
 from ._html import accession_cell, esc, iec_size, link_cell, message_html, size_cell
 from .table import TablePanel
 

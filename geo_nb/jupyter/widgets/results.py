@@ -1,9 +1,9 @@
 """The explorer's result tabs: Series, Samples, Files (+ download panel), Errors, Plots.
 
 :class:`ResultTabs` shows a search frame and a :class:`~geo_nb.GEOResult` as
-paged HTML tables (:class:`~geo_nb.widgets.TablePanel`); the Files tab adds the
-sizes per category and a :class:`~geo_nb.widgets.DownloadPanel`. It draws the plots of
-:mod:`geo_nb.plots` into ``widgets.Image``s, lazily: only when the Plots tab is
+paged HTML tables (:class:`~geo_nb.jupyter.widgets.TablePanel`); the Files tab adds the
+sizes per category and a :class:`~geo_nb.jupyter.widgets.DownloadPanel`. It draws the plots of
+:mod:`geo_nb.jupyter.plots` into ``widgets.Image``s, lazily: only when the Plots tab is
 shown (or :meth:`ResultTabs.render_plots` is called), so a search never waits
 for matplotlib.
 
@@ -20,8 +20,9 @@ from __future__ import annotations
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
-from .. import GEOResult, plots
-from ..plan import unique_size
+from ... import GEOResult
+from ...files.plan import unique_size
+from .. import plots
 from ._html import TABLE_STYLE, accession_cell, esc, iec_size, link_cell, message_html, size_cell
 from .download import DownloadPanel
 from .table import TablePanel

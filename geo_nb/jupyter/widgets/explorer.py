@@ -9,7 +9,7 @@ Text written after an ``await`` goes through ``Output.append_stdout`` or into
 widget values: a ``with output:`` block there would show nothing in a browser.
 
 Example:
-    >>> from geo_nb.widgets import GEOExplorer
+    >>> from geo_nb.jupyter.widgets import GEOExplorer
     >>> explorer = GEOExplorer("ATAC-seq")  # the last expression of a cell shows it
     >>> # explorer.form.organism.value = "Homo sapiens"; await explorer.search()
     >>> # explorer.selection = list(explorer.hits.accession[:3]); await explorer.fetch_details()
@@ -31,10 +31,10 @@ from typing import Any
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
-from .. import GEOResult, Settings, afetch, asearch
-from ..errors import GeoNBError
-from ..offline import DEMO_QUERIES, demo_catalog
-from ..plan import DownloadPlan
+from ... import GEOResult, Settings, afetch, asearch
+from ...errors import GeoNBError
+from ...files.plan import DownloadPlan
+from ...offline import DEMO_QUERIES, demo_catalog
 from ._html import esc, message_html
 from .download import plan_summary
 from .progress import ProgressPanel
@@ -43,7 +43,7 @@ from .results import ERRORS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
 
 __all__ = ["GEOExplorer"]
 
-log = logging.getLogger("geo_nb.widgets")
+log = logging.getLogger("geo_nb.jupyter.widgets")
 
 
 def demo_note_html() -> str:

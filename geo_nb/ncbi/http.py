@@ -31,10 +31,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._ratelimit import Limiter, shared_limiter
-from ._version import __version__
-from .errors import RateLimitedError, UnavailableError, redact
-from .settings import Settings
+from .._version import __version__
+from ..errors import RateLimitedError, UnavailableError, redact
+from ..settings import Settings
+from .ratelimit import Limiter, shared_limiter
 
 __all__ = ["MAX_RETRY_AFTER", "HttpClient", "Service", "retry_after", "retry_delay"]
 

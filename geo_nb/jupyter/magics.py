@@ -13,7 +13,7 @@ may be separated by spaces or commas, or be the name of a variable holding a
 list or a DataFrame with an ``accession`` column (``%geo fetch hits``).
 
 Each command returns its result (a DataFrame, a :class:`~geo_nb.GEOResult`
-or a :class:`~geo_nb.widgets.GEOExplorer`), so ``x = %geo ...`` and ``_``
+or a :class:`~geo_nb.jupyter.widgets.GEOExplorer`), so ``x = %geo ...`` and ``_``
 work and the result shows richly. A bad option raises IPython's
 ``UsageError`` (its message and the usage, no traceback); a geo_nb error is
 reported the same way, as one line.
@@ -40,7 +40,7 @@ from IPython.core.magic_arguments import MagicArgumentParser
 
 import geo_nb
 from geo_nb.errors import GeoNBError
-from geo_nb.files import CATEGORIES
+from geo_nb.files.classify import CATEGORIES
 
 __all__ = ["GEOMagics", "load_ipython_extension"]
 

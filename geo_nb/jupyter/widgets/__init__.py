@@ -8,7 +8,7 @@ DataFrame as a paged, sortable, filterable HTML table with row selection, and
 keywords; :class:`DownloadPanel` (in the Files tab) plans and reports downloads.
 
 Example:
-    >>> from geo_nb.widgets import GEOExplorer
+    >>> from geo_nb.jupyter.widgets import GEOExplorer
     >>> explorer = GEOExplorer("ATAC-seq")  # shows itself as a cell's last expression
     >>> # await explorer.search(); explorer.hits
 """

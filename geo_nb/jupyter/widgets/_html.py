@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
-from ..plan import human_size
+from ...files.plan import human_size
 
 __all__ = ["Cell", "cell_text", "iec_size", "message_html", "table_html"]
 
@@ -81,7 +81,7 @@ def accession_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
 def iec_size(n_bytes: object) -> str:
     """A size in bytes as text, in powers of 1024 (``1536`` -> ``"1.5 KiB"``); unknown: ``""``.
 
-    The same units as :class:`geo_nb.plan.DownloadPlan`'s ``repr``.
+    The same units as :class:`geo_nb.files.plan.DownloadPlan`'s ``repr``.
 
     Example:
         >>> iec_size(3 * 1024**3), iec_size(None), iec_size("x")

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from ._cache import DiskCache, cache_key, memory_cache
-from ._http import HttpClient, Service
-from .accessions import ftp_dir, is_accession
-from .errors import NotFoundError, ParseError, UnexpectedResponseError
-from .files import classify_file
-from .listing import ArchiveMember, ListingEntry, parse_filelist, parse_listing
-from .records import GEORecords, Level, SupplementaryFile
-from .settings import Settings
+from ..accessions import ftp_dir, is_accession
+from ..errors import NotFoundError, ParseError, UnexpectedResponseError
+from ..ncbi.cache import DiskCache, cache_key, memory_cache
+from ..ncbi.http import HttpClient, Service
+from ..ncbi.listing import ArchiveMember, ListingEntry, parse_filelist, parse_listing
+from ..records import GEORecords, Level, SupplementaryFile
+from ..settings import Settings
+from .classify import classify_file
 
 __all__ = ["FolderReader", "SeriesFolder", "build_inventory"]
 

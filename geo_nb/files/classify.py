@@ -7,7 +7,7 @@ thousands. :func:`classify_file` does that from the name only, with no I/O: prec
 a few string operations and two anchored regular expressions.
 
 Example:
-    >>> from geo_nb.files import classify_file, file_name
+    >>> from geo_nb.files.classify import classify_file, file_name
     >>> classify_file("GSM2634756_U87_BRD4_peaks.narrowPeak.gz")
     FileKind(category='regions', format='NARROWPEAK', compression='gz')
     >>> file_name("https://ftp.ncbi.nlm.nih.gov/geo/series/GSE1nnn/GSE1563/suppl/GSE1563%5FRAW.tar")

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .errors import ParseError
+from ..errors import ParseError
 
 __all__ = [
     "ArchiveMember",

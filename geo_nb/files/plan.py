@@ -21,16 +21,16 @@ from typing import Any
 
 import pandas as pd
 
-from ._aio import gather_or_cancel
-from ._http import HttpClient, Service
-from ._sync import run_sync
+from .._aio import gather_or_cancel
+from .._sync import run_sync
+from ..errors import GeoNBError, QueryError
+from ..frames import make_frame
+from ..ncbi.http import HttpClient, Service
+from ..ncbi.listing import parse_md5_list, parse_size
+from ..progress import ProgressCallback, ProgressReporter, TqdmRenderer
+from ..settings import Settings
 from .archive import ArchiveExtraction, extract_members
 from .download import DownloadJob, download_file, safe_destination
-from .errors import GeoNBError, QueryError
-from .frames import make_frame
-from .listing import parse_md5_list, parse_size
-from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
-from .settings import Settings
 
 __all__ = [
     "DownloadPlan",

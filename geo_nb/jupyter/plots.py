@@ -6,7 +6,7 @@ non-interactive Agg canvas. Nothing here touches pyplot's global state (no open
 figure registry, no backend switch), so the helpers are safe in a kernel that
 uses another backend, inside widgets, and in scripts; matplotlib itself is
 imported on the first plot, so importing this module is cheap. :func:`to_png` turns a
-figure into PNG bytes (what :class:`geo_nb.widgets.GEOExplorer` shows).
+figure into PNG bytes (what :class:`geo_nb.jupyter.widgets.GEOExplorer` shows).
 
 In a notebook a Figure shows itself when it is the last expression of a cell.
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .plan import human_size
+from ..files.plan import human_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import httpx
 
-from ._http import MAX_RETRY_AFTER, USER_AGENT, retry_after, retry_delay, ssl_context
-from ._ratelimit import Limiter
-from .errors import ChecksumError, GeoNBError, SizeMismatchError, UnavailableError
-from .settings import Settings
+from ..errors import ChecksumError, GeoNBError, SizeMismatchError, UnavailableError
+from ..ncbi.http import MAX_RETRY_AFTER, USER_AGENT, retry_after, retry_delay, ssl_context
+from ..ncbi.ratelimit import Limiter
+from ..settings import Settings
 
 __all__ = ["ArchiveExtraction", "extract_members"]
 

@@ -12,7 +12,7 @@ Attribute names follow GEOparse: the ``!Entity_`` prefix is dropped
 stripped, so ``entity.attributes`` equals GEOparse's ``metadata`` dict.
 
 Example:
-    >>> from geo_nb.soft import parse_soft
+    >>> from geo_nb.parse.soft import parse_soft
     >>> text = "^SAMPLE = GSM1\\n!Sample_title = liver\\n!Sample_characteristics_ch1 = age: 3\\n"
     >>> [(e.kind, e.accession, e.attributes["title"]) for e in parse_soft(text)]
     [('SAMPLE', 'GSM1', ['liver'])]
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ParseError
+from ..errors import ParseError
 
 __all__ = [
     "ENTITY_KINDS",

@@ -1,0 +1,4 @@
+"""Text formats into records: SOFT (:mod:`.soft`), series matrices (:mod:`.matrix`), and
+SOFT entities into pydantic records (:mod:`.convert`). No I/O beyond reading a
+given file, and nothing from :mod:`geo_nb.ncbi` (import-linter checks it).
+"""
