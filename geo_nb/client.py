@@ -27,6 +27,7 @@ from .ncbi.cache import DiskCache, cache_key, memory_cache
 from .ncbi.eutils import SearchFilters, build_term, run_search
 from .ncbi.http import HttpClient, Service
 from .ncbi.urls import rewrite_url
+from .offline import resolve_settings
 from .parse.convert import Converted, convert_entities
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
@@ -62,8 +63,7 @@ class GEOClient:
     """
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
-        base = settings or Settings()
-        self.settings = base.replace(**overrides) if overrides else base
+        self.settings = resolve_settings(settings, **overrides)
         self.http = HttpClient(self.settings)
         self.cache = DiskCache(self.settings.cache_dir, ttl_days=self.settings.cache_ttl_days)
         # Temporary files of writers that were killed: harmless (reads skip them), but

@@ -27,6 +27,7 @@ from .ncbi.acc import check_soft
 from .ncbi.cache import atomic_write
 from .ncbi.http import HttpClient, Service
 from .ncbi.listing import parse_listing
+from .offline import resolve_settings
 from .parse.matrix import SeriesMatrix, read_series_matrix
 from .settings import Settings
 
@@ -84,7 +85,7 @@ async def aload_geoparse(
     import GEOparse  # imported here: it is heavy, and only needed when asked for
 
     accession = _one(accession, ("GSE", "GSM", "GPL"))
-    config = (settings or Settings()).replace(**overrides) if overrides else settings or Settings()
+    config = resolve_settings(settings, **overrides)
     async with HttpClient(config) as http:
         if accession_prefix(accession) == "GSE":
             path = f"{ftp_dir(accession)}/soft/{accession}_family.soft.gz"
@@ -118,7 +119,7 @@ async def aload_series_matrices(
 ) -> dict[str, SeriesMatrix]:
     """Every series matrix of a GSE, by platform (async); see :func:`load_series_matrices`."""
     accession = _one(accession, ("GSE",))
-    config = (settings or Settings()).replace(**overrides) if overrides else settings or Settings()
+    config = resolve_settings(settings, **overrides)
     folder = f"{ftp_dir(accession)}/matrix/"
     async with HttpClient(config) as http:
         response = await http.request(

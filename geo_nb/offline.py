@@ -24,6 +24,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .settings import DEFAULT_URLS, ENV_VARS, Settings, default_cache_dir
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -36,12 +38,12 @@ __all__ = [
     "demo_catalog",
     "offline_requested",
     "offline_search_hint",
+    "resolve_settings",
     "use_offline_demo",
 ]
 
 log = logging.getLogger("geo_nb")
 
-_TRUE = {"1", "true", "yes", "on"}
 _lock = threading.Lock()
 _emulator: NCBIEmulator | None = None
 SWITCH = "geo_nb.use_offline_demo()"
@@ -59,17 +61,18 @@ DEMO_QUERIES: tuple[tuple[str, str], ...] = (
 
 def offline_requested() -> bool:
     """True when ``GEO_NB_OFFLINE`` is set to 1/true/yes/on."""
-    return os.environ.get("GEO_NB_OFFLINE", "").strip().lower() in _TRUE
+    return Settings().offline
 
 
-def use_offline_demo(*, latency: float = 0.0) -> NCBIEmulator:
+def use_offline_demo(*, latency: float | None = None) -> NCBIEmulator:
     """Serve the bundled GEO recordings on 127.0.0.1 and point geo_nb at them.
 
     Starts the NCBI emulator once per process (later calls return the same
     one), sets ``GEO_NB_EUTILS_URL``, ``GEO_NB_ACC_URL`` and ``GEO_NB_FTP_URL``
     to it, and, unless ``GEO_NB_CACHE_DIR`` is already set, uses a temporary
     cache so recorded answers never mix with real ones. ``latency`` adds a
-    delay per request, to show progress bars at work.
+    delay per request, to show progress bars at work; None keeps the running
+    demo's latency (0 when it starts).
 
     Example:
         >>> # emulator = geo_nb.use_offline_demo()
@@ -80,15 +83,45 @@ def use_offline_demo(*, latency: float = 0.0) -> NCBIEmulator:
         if _emulator is None or not _emulator.running:
             from .testing import NCBIEmulator
 
-            _emulator = NCBIEmulator(latency=latency).start()
+            _emulator = NCBIEmulator(latency=latency or 0.0).start()
             atexit.register(_emulator.stop)
             os.environ.update(_emulator.env())
             os.environ["GEO_NB_OFFLINE"] = "1"
             if not os.environ.get("GEO_NB_CACHE_DIR"):
                 os.environ["GEO_NB_CACHE_DIR"] = tempfile.mkdtemp(prefix="geo_nb-offline-")
             log.info("geo_nb offline demo: serving recorded GEO data at %s", _emulator.base_url)
-        _emulator.latency = latency
+        if latency is not None:
+            _emulator.latency = latency
         return _emulator
+
+
+def resolve_settings(settings: Settings | None = None, **overrides: Any) -> Settings:
+    """The settings a client works with: ``settings`` (or the environment's) and overrides.
+
+    In offline mode (``GEO_NB_OFFLINE=1`` or ``offline=True``) this is where the
+    demo is started, once per process, and the NCBI addresses still at their
+    defaults are pointed at it, with a temporary cache unless one was chosen.
+    Building :class:`~geo_nb.Settings` itself never starts anything.
+
+    Example:
+        >>> resolve_settings(offline=False).acc_url
+        'https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi'
+    """
+    base = settings or Settings()
+    if overrides:
+        base = base.replace(**overrides)
+    if not base.offline:
+        return base
+    emulator = use_offline_demo()
+    field_of = {variable: field for field, variable in ENV_VARS.items()}
+    fill: dict[str, Any] = {
+        field_of[variable]: url
+        for variable, url in emulator.env().items()
+        if getattr(base, field_of[variable]) == DEFAULT_URLS.get(field_of[variable])
+    }
+    if base.cache_dir == default_cache_dir():
+        fill["cache_dir"] = os.environ["GEO_NB_CACHE_DIR"]
+    return base.replace(**fill) if fill else base
 
 
 def demo_catalog() -> pd.DataFrame:
@@ -180,9 +213,8 @@ async def acheck_connection(**overrides: Any) -> ConnectionReport:
     from .ncbi.acc import acc_params, check_soft
     from .ncbi.eutils import _esearch
     from .ncbi.http import HttpClient, Service
-    from .settings import Settings
 
-    settings = Settings(**{"timeout": 15.0, "max_attempts": 1, **overrides})
+    settings = resolve_settings(**{"timeout": 15.0, "max_attempts": 1, **overrides})
     details: list[str] = []
     async with HttpClient(settings) as http:
         try:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from .errors import ConfigError
 
-__all__ = ["ENV_VARS", "Settings"]
+__all__ = ["DEFAULT_URLS", "ENV_VARS", "Settings", "default_cache_dir"]
 
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 DEFAULT_ACC_URL = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi"
@@ -54,8 +54,17 @@ def _env(field: str, default: Any = None) -> Any:
     return value if value else default
 
 
-def _default_cache_dir() -> Path:
+def default_cache_dir() -> Path:
+    """The platform's user cache folder for geo_nb."""
     return Path(platformdirs.user_cache_dir("geo_nb", appauthor=False))
+
+
+#: The NCBI addresses a field holds when the environment does not set it.
+DEFAULT_URLS: dict[str, str] = {
+    "eutils_url": DEFAULT_EUTILS_URL,
+    "acc_url": DEFAULT_ACC_URL,
+    "ftp_url": DEFAULT_FTP_URL,
+}
 
 
 class Settings(BaseModel):
@@ -85,7 +94,7 @@ class Settings(BaseModel):
     ftp_url: str = Field(default_factory=lambda: _env("ftp_url", DEFAULT_FTP_URL))
     api_key: SecretStr | None = Field(default_factory=lambda: _env("api_key"))
     email: str | None = Field(default_factory=lambda: _env("email"))
-    cache_dir: Path = Field(default_factory=lambda: _env("cache_dir", _default_cache_dir()))
+    cache_dir: Path = Field(default_factory=lambda: _env("cache_dir", default_cache_dir()))
     max_concurrency: int = Field(default_factory=lambda: _env("max_concurrency", 10), ge=1, le=50)
     timeout: float = Field(default_factory=lambda: _env("timeout", 60.0), gt=0)
     max_attempts: int = Field(default_factory=lambda: _env("max_attempts", 5), ge=1, le=20)
@@ -97,10 +106,8 @@ class Settings(BaseModel):
     tool: str = "geo_nb"
 
     def __init__(self, **data: Any) -> None:
-        if os.environ.get("GEO_NB_OFFLINE", "").strip().lower() in _TRUE:
-            from .offline import use_offline_demo
-
-            use_offline_demo()
+        # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline``;
+        # the demo server is started where a client is made (geo_nb.offline).
         try:
             super().__init__(**data)
         except ValidationError as exc:

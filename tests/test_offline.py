@@ -41,8 +41,11 @@ def run(code: str, env: dict[str, str]) -> str:
 
 def test_environment_variable_switches_everything_to_the_recordings() -> None:
     out = run(
-        "import geo_nb\n"
-        "s = geo_nb.Settings()\n"
+        "import geo_nb, threading\n"
+        "s = geo_nb.Settings()  # only reads the environment: no server yet\n"
+        "print(s.offline, s.acc_url.startswith('https://www.ncbi'), threading.active_count())\n"
+        "c = geo_nb.GEOClient()  # making a client starts the demo and points at it\n"
+        "s = c.settings\n"
         "print(s.acc_url.startswith('http://127.0.0.1:'), 'geo_nb-offline-' in str(s.cache_dir))\n"
         "hits = geo_nb.search('SETD2', organism='Homo sapiens', progress=False)\n"
         "res = geo_nb.fetch(hits.accession, progress=False)\n"
@@ -51,9 +54,21 @@ def test_environment_variable_switches_everything_to_the_recordings() -> None:
         {**clean_env(), "GEO_NB_OFFLINE": "1"},
     )
     lines = out.splitlines()
-    assert lines[0] == "True True"
-    assert lines[1] == "4 4 0"
-    assert lines[2].startswith("Offline demo mode")
+    assert lines[0] == "True True 1"
+    assert lines[1] == "True True"
+    assert lines[2] == "4 4 0"
+    assert lines[3].startswith("Offline demo mode")
+
+
+def test_demo_latency_is_kept_by_later_clients() -> None:
+    out = run(
+        "import geo_nb\n"
+        "emu = geo_nb.use_offline_demo(latency=0.2)\n"
+        "geo_nb.Settings(); geo_nb.GEOClient(); geo_nb.use_offline_demo()\n"
+        "print(emu.latency, geo_nb.use_offline_demo() is emu)\n",
+        clean_env(),
+    )
+    assert out.split() == ["0.2", "True"]
 
 
 def test_use_offline_demo_is_idempotent_and_keeps_a_chosen_cache(tmp_path: object) -> None:
