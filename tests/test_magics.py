@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,6 +70,30 @@ def test_search_warns_about_dropped_field_tags(
 ) -> None:
     run_ok(shell, "%geo search 'ATAC-seq AND foo[NOTAFIELD]' -q")
     assert "Warning: NCBI dropped the term(s) tagged [NOTAFIELD]" in capsys.readouterr().out
+
+
+def test_search_magic_loads_no_widgets() -> None:
+    """``%geo search`` only prints: it never imports ipywidgets (only ``%geo explore`` does)."""
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'geo_nb')\n"
+        "ip.run_line_magic('geo', 'search SETD2 -q')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_NB_")}
+    env["GEO_NB_OFFLINE"] = "1"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_accessions_in_any_case_are_not_variable_names(shell: InteractiveShell) -> None:
+    shell.user_ns["gse146537"] = ["GSE150868"]  # a variable that looks like an accession
+    res = run_ok(shell, "%geo fetch gse146537 -q")
+    assert list(res.series.accession) == ["GSE146537"]
 
 
 def test_fetch_returns_a_result_and_accepts_variables(shell: InteractiveShell) -> None:

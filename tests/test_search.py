@@ -167,3 +167,10 @@ def test_unknown_keywords_are_refused_with_the_allowed_list(geo_env: NCBIEmulato
     with pytest.raises(QueryError, match="Unknown search filter"):
         geo_nb.ncbi.eutils.build_term("x", organsim="Homo sapiens")  # type: ignore[call-arg]
     assert geo_env.requests == []
+
+
+def test_dropped_field_tags_are_warnings_of_the_search_itself(geo_env: NCBIEmulator) -> None:
+    hits = geo_nb.search("ATAC-seq AND foo[NOTAFIELD]", progress=False)
+    assert hits.attrs["warnings"][0].startswith("NCBI dropped the term(s) tagged [NOTAFIELD]")
+    clean = geo_nb.search("ATAC-seq", organism="Homo sapiens", progress=False)
+    assert not any("dropped" in w for w in clean.attrs["warnings"])

@@ -17,7 +17,8 @@ import pytest
 
 from geo_nb.errors import QueryError, UnexpectedResponseError
 from geo_nb.jupyter import plots
-from geo_nb.jupyter.widgets import GEOExplorer, ProgressPanel, dropped_tags
+from geo_nb.jupyter.widgets import GEOExplorer, ProgressPanel
+from geo_nb.ncbi.translation import dropped_tags
 from geo_nb.progress import ProgressEvent
 from geo_nb.testing import FaultRule, NCBIEmulator
 

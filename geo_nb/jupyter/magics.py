@@ -39,6 +39,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import MagicArgumentParser
 
 import geo_nb
+from geo_nb.accessions import is_accession
 from geo_nb.errors import GeoNBError
 from geo_nb.files.classify import CATEGORIES
 
@@ -56,7 +57,6 @@ _ALLOWED: dict[str, set[str]] = {
     "files": {"refresh", "category"},
     "explore": set(_SEARCH_OPTIONS),
 }
-_ACCESSION = re.compile(r"^G(?:SE|SM|PL|DS)\d+$", re.IGNORECASE)
 USAGE = """\
 %geo search QUERY [-o ORGANISM] [-t STUDY_TYPE] [--from DATE] [--to DATE]
                   [--min-samples N] [--max-samples N] [-s TYPE] [-n N] [-q]
@@ -177,7 +177,7 @@ class GEOMagics(Magics):
         found: list[str] = []
         for word in words:
             for token in (t for t in re.split(r"[\s,]+", word) if t):
-                value = namespace.get(token) if not _ACCESSION.match(token) else None
+                value = namespace.get(token) if not is_accession(token.upper()) else None
                 if isinstance(value, pd.DataFrame) and "accession" in value:
                     found.extend(str(a) for a in value["accession"])
                 elif isinstance(value, list | tuple | pd.Series | pd.Index):
@@ -221,15 +221,9 @@ class GEOMagics(Magics):
 
 def _show_translation(hits: pd.DataFrame) -> None:
     """Print what NCBI searched, the hit count and any warning, before the table."""
-    from .widgets.query import dropped_tags
-
     translation = str(hits.attrs.get("query_translation", ""))
     count = hits.attrs.get("count", len(hits))
     print(f"NCBI searched: {translation or '(no translation)'} · {count} hits, {len(hits)} shown")
-    dropped = dropped_tags(str(hits.attrs.get("term", "")), translation)
-    if dropped:
-        tags = ", ".join(f"[{t}]" for t in dropped)
-        print(f"Warning: NCBI dropped the term(s) tagged {tags}: it does not know that field.")
     for warning in hits.attrs.get("warnings", []):
         print(f"Warning: {warning}")
 

@@ -25,6 +25,7 @@ from ..errors import QueryError, UnexpectedResponseError, redact
 from ..frames import make_frame
 from ..progress import ProgressReporter
 from .http import HttpClient, Service
+from .translation import dropped_warning
 from .urls import rewrite_url
 
 __all__ = [
@@ -311,10 +312,12 @@ async def run_search(
         reporter.finish()
     rows = [docsum_row(d, http.settings.ftp_url) for docs in pages for d in docs]
     frame = make_frame(rows, SEARCH_COLUMNS)
+    translation = str(result.get("querytranslation", ""))
+    dropped = dropped_warning(term, translation)
     frame.attrs.update(
-        query_translation=str(result.get("querytranslation", "")),
+        query_translation=translation,
         count=count,
         term=term,
-        warnings=_warnings(result),
+        warnings=([dropped] if dropped else []) + _warnings(result),
     )
     return frame

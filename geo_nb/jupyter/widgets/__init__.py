@@ -18,7 +18,7 @@ from __future__ import annotations
 from .download import DownloadPanel
 from .explorer import GEOExplorer
 from .progress import ProgressPanel, StageProgress
-from .query import SearchForm, dropped_tags
+from .query import SearchForm
 from .results import ResultTabs
 from .table import TablePanel
 
@@ -30,5 +30,4 @@ __all__ = [
     "SearchForm",
     "StageProgress",
     "TablePanel",
-    "dropped_tags",
 ]

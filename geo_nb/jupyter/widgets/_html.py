@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
+from ...accessions import is_accession
 from ...files.plan import human_size
 
 __all__ = ["Cell", "cell_text", "iec_size", "message_html", "table_html"]
@@ -33,7 +33,6 @@ __all__ = ["Cell", "cell_text", "iec_size", "message_html", "table_html"]
 Cell = Callable[[Any, Mapping[str, Any]], str]
 """Turns a value (and its row) into escaped HTML for a cell."""
 
-_ACCESSION = re.compile(r"^G(?:SE|SM|PL|DS)\d+$")
 _GEO_PAGE = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc="
 _LINK_SCHEMES = {"http", "https", "ftp"}
 MAX_CELL_CHARS = 160
@@ -69,7 +68,7 @@ def accession_cell(value: object, row: Mapping[str, Any] | None = None) -> str:
     """An accession, linked to its GEO page when it looks like one."""
     text = cell_text(value)
     parts = [p.strip() for p in text.split(";")]
-    if parts and all(_ACCESSION.match(p) for p in parts):
+    if parts and all(is_accession(p) for p in parts):
         return "; ".join(
             f'<a href="{esc(_GEO_PAGE + quote(p))}" target="_blank" rel="noopener noreferrer">'
             f"{esc(p)}</a>"

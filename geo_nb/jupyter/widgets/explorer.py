@@ -38,7 +38,7 @@ from ...offline import DEMO_QUERIES, demo_catalog
 from ._html import esc, message_html
 from .download import plan_summary
 from .progress import ProgressPanel
-from .query import SearchForm, dropped_tags
+from .query import SearchForm
 from .results import ERRORS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
 
 __all__ = ["GEOExplorer"]
@@ -243,7 +243,6 @@ class GEOExplorer:
         """Show a search frame: Series tab, translation and warnings."""
         self.tabs.show_hits(hits)
         translation = str(hits.attrs.get("query_translation", ""))
-        term = str(hits.attrs.get("term", ""))
         count = hits.attrs.get("count", len(hits))
         self.translation.value = (
             '<div class="geo-nb-translation-text">NCBI searched: '
@@ -251,16 +250,6 @@ class GEOExplorer:
             f"{esc(count)} hits, {len(hits)} shown</div>"
         )
         warnings = [str(w) for w in hits.attrs.get("warnings", [])]
-        dropped = dropped_tags(term, translation)
-        if dropped:
-            tags = ", ".join(f"[{t}]" for t in dropped)
-            warnings.insert(
-                0,
-                f"NCBI dropped the term(s) tagged {tags}: it does not know that field, so "
-                "the search is wider than asked. Check the translation above.",
-            )
-        if term and not translation:
-            warnings.insert(0, "NCBI sent no translation of the query; check the term.")
         self.search_warnings = warnings
         self.warnings.value = "".join(message_html(w, "warning") for w in warnings)
 

@@ -1,15 +1,13 @@
-"""The search form: filter widgets -> :func:`geo_nb.asearch` keywords, and translation checks.
+"""The search form: filter widgets -> :func:`geo_nb.asearch` keywords.
 
-NCBI silently drops a term whose field tag it does not know
-(``foo[NOTAFIELD]``), which widens the search. :func:`dropped_tags` compares
-the field tags of the term geo_nb sent (``hits.attrs["term"]``) with those in
-the translation NCBI applied (``hits.attrs["query_translation"]``), knowing
-that NCBI writes ``[ORGN]`` back as ``[Organism]``.
+What NCBI dropped from a query is found by the search itself
+(:func:`geo_nb.ncbi.translation.dropped_tags`) and arrives in
+``hits.attrs["warnings"]``.
 
 Example:
-    >>> dropped_tags('(x AND foo[NOTAFIELD]) AND "Homo sapiens"[ORGN]',
-    ...              'x[All Fields] AND "Homo sapiens"[Organism]')
-    ['NOTAFIELD']
+    >>> form = SearchForm("ATAC-seq")
+    >>> form.keywords()["query"]
+    'ATAC-seq'
 """
 
 from __future__ import annotations
@@ -21,29 +19,7 @@ import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 
 from ...errors import QueryError
 
-__all__ = ["FIELD_NAMES", "ORGANISMS", "STUDY_TYPES", "SearchForm", "dropped_tags"]
-
-# Entrez field tags of db=gds and the names NCBI writes in translations.
-FIELD_NAMES: dict[str, str] = {
-    "ALL": "All Fields",
-    "ACCN": "GEO Accession",
-    "AUTH": "Author",
-    "DESC": "Description",
-    "ETYP": "Entry Type",
-    "FILT": "Filter",
-    "GTYP": "DataSet Type",
-    "MESH": "MeSH Terms",
-    "NSAM": "Number of Samples",
-    "ORGN": "Organism",
-    "PDAT": "Publication Date",
-    "PTYP": "Platform Technology Type",
-    "SFIL": "Supplementary Files",
-    "SSTP": "Subset Variable Type",
-    "TITL": "Title",
-    "UID": "UID",
-    "VTYP": "Value Type",
-}
-_TAG = re.compile(r"\[([^\[\]]+)\]")
+__all__ = ["ORGANISMS", "STUDY_TYPES", "SearchForm"]
 
 ORGANISMS = (
     "Homo sapiens",
@@ -65,28 +41,6 @@ STUDY_TYPES = (
     "Genome variation profiling by high throughput sequencing",
     "Other",
 )
-
-
-def _canonical(tag: str) -> str:
-    tag = " ".join(tag.split()).lower()
-    for short, name in FIELD_NAMES.items():
-        if tag in (short.lower(), name.lower()):
-            return name.lower()
-    return tag
-
-
-def dropped_tags(term: str, translation: str) -> list[str]:
-    """Field tags of ``term`` that the ``translation`` no longer contains, in order.
-
-    Tags are compared case-insensitively, short tags (``ORGN``) as their full
-    names (``Organism``).
-    """
-    kept = {_canonical(t) for t in _TAG.findall(translation)}
-    dropped: list[str] = []
-    for tag in _TAG.findall(term):
-        if _canonical(tag) not in kept and tag.strip() not in dropped:
-            dropped.append(tag.strip())
-    return dropped
 
 
 def _split(text: str) -> list[str]:
