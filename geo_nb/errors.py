@@ -37,6 +37,7 @@ __all__ = [
     "UnexpectedResponseError",
     "UnsafePathError",
     "WithdrawnError",
+    "WrongFormatError",
     "redact",
     "retry_advice",
 ]
@@ -123,6 +124,11 @@ class ParseError(GeoNBError, ValueError):
     def __init__(self, message: str, *, accession: str | None = None) -> None:
         self.accession = accession
         super().__init__(message)
+
+
+class WrongFormatError(ParseError):
+    """The text is another kind of document altogether (say, an error page where a
+    folder listing was expected), not a damaged one of the expected kind."""
 
 
 class NCBIError(GeoNBError):

@@ -211,3 +211,18 @@ def test_html_repr_escapes_ncbi_text(geo_env: NCBIEmulator) -> None:
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;" in page
     assert isinstance(res.files_summary(), pd.DataFrame)
+
+
+def test_an_unreadable_folder_listing_is_a_parse_error_row(geo_env: NCBIEmulator) -> None:
+    page = (
+        b"<html><head><title>Index of /geo/series/GSE100nnn/GSE100494/suppl</title></head>"
+        b'<body><ul><li><a href="GSE100494_RAW.tar">GSE100494_RAW.tar</a> (376M)</li>'
+        b"</ul></body></html>"
+    )
+    geo_env.add_fault(
+        FaultRule(match=r"GSE100494/suppl/$", action="status", status=200, body=page, times=None)
+    )
+    res = geo_nb.fetch("GSE100494", progress=False)
+    rows = res.errors[res.errors.kind == "parse_error"]
+    assert len(rows) == 1 and "cannot read" in rows.message.iloc[0]
+    assert len(res.series) == 1  # the metadata is kept

@@ -101,3 +101,43 @@ def test_md5_lists_in_both_styles() -> None:
         "GSM2_b.bed.gz": "0cc175b9c0f1b6a831c399e269772661",
         "GSM3_c.txt": "92eb5ffee6ae2fec3ad71c777531578f",
     }
+
+
+TABLE_PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
+<html><head><title>Index of /geo/series/GSE1nnn/GSE1563/suppl</title></head><body>
+<h1>Index of /geo/series/GSE1nnn/GSE1563/suppl</h1>
+<table><tr><th><a href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th>
+<th><a href="?C=S;O=A">Size</a></th></tr>
+<tr><td><a href="/geo/series/GSE1nnn/GSE1563/">Parent Directory</a></td><td>&nbsp;</td>
+<td align="right">  - </td></tr>
+<tr><td><a href="GSE1563_RAW.tar">GSE1563_RAW.tar</a></td>
+<td align="right">2013-01-17 13:59  </td><td align="right">375M</td></tr>
+<tr><td><a href="filelist.txt">filelist.txt</a></td>
+<td align="right">2013-01-17 13:59  </td><td align="right">5.7K</td></tr>
+</table><address>Apache Server at ftp.ncbi.nlm.nih.gov Port 443</address>
+<a href="https://www.hhs.gov/vulnerability-disclosure-policy/index.html">HHS</a></body></html>
+"""
+
+
+def test_table_style_autoindex_is_read() -> None:
+    """Apache's ``IndexOptions HTMLTable`` layout (a sketch of it, not a capture)."""
+    entries = parse_listing(TABLE_PAGE)
+    assert [(e.name, e.size) for e in entries] == [
+        ("GSE1563_RAW.tar", 375 * 1024**2),
+        ("filelist.txt", round(5.7 * 1024)),
+    ]
+
+
+def test_a_listing_with_unreadable_rows_is_an_error_not_an_empty_folder() -> None:
+    # Links to files, but rows in a layout no parser knows (sizes before dates).
+    page = (
+        "<html><head><title>Index of /geo/x/suppl</title></head><body><ul>"
+        '<li><a href="a.bed.gz">a.bed.gz</a> (12K, 2020-01-01)</li>'
+        '<li><a href="b.bw">b.bw</a> (1.2M, 2020-01-01)</li></ul></body></html>'
+    )
+    with pytest.raises(ParseError, match=r"links 2 entries whose rows geo_nb cannot read"):
+        parse_listing(page, url="https://x/suppl/")
+    # One unreadable row among readable ones is an error too: a partial listing is wrong.
+    half = TABLE_PAGE.replace("</table>", '</table><p><a href="c.txt">c.txt</a></p>')
+    with pytest.raises(ParseError, match=r"c\.txt"):
+        parse_listing(half)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from ..accessions import ftp_dir, is_accession
-from ..errors import NotFoundError, ParseError, UnexpectedResponseError
+from ..errors import NotFoundError, ParseError, UnexpectedResponseError, WrongFormatError
 from ..ncbi.cache import DiskCache, cache_key, memory_cache
 from ..ncbi.http import HttpClient, Service
 from ..ncbi.listing import ArchiveMember, ListingEntry, parse_filelist, parse_listing
@@ -63,7 +63,8 @@ class FolderReader:
         An answer is cached on disk ("none" included) only once it has parsed, so
         an error or bot-challenge page is never served from the cache later. A
         page that does not parse raises :class:`UnexpectedResponseError` when it
-        is HTML, else the parser's :class:`ParseError`.
+        is another kind of HTML page altogether, else the parser's :class:`ParseError`
+        (a listing whose rows cannot be read is a ``parse_error``, never "no files").
         """
         key = cache_key("ftp", url)
         body = None if refresh else self.cache.get(key)
@@ -87,7 +88,7 @@ class FolderReader:
                 result = parse(text)
             except ParseError as exc:
                 self.cache.remove(key)
-                if text.lstrip()[:1] != "<":
+                if not isinstance(exc, WrongFormatError) or text.lstrip()[:1] != "<":
                     raise
                 raise UnexpectedResponseError(
                     f"{accession}: {url} answered with an HTML page (an error or bot-challenge "

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from ..errors import ParseError
+from ..errors import ParseError, WrongFormatError
 
 __all__ = [
     "ArchiveMember",
@@ -31,11 +31,19 @@ __all__ = [
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
 _SIZE = re.compile(r"^([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([KMGTP]?)i?B?$", re.I)
+# One row of an autoindex, in both of Apache's layouts: preformatted text
+# (``<a href="F">F</a>   2026-07-12 00:35  3.1K``) and ``IndexOptions HTMLTable``
+# (``<td><a href="F">F</a></td><td align="right">2026-07-12 00:35  </td><td>3.1K</td>``).
+_CELL = r"\s*(?:</td>\s*<td[^>]*>\s*)?"
 _ROW = re.compile(
-    r'<a\s+href="(?P<href>[^"]+)"[^>]*>[^<]*</a>\s*'
-    r"(?P<date>\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s+(?P<size>[-\d.]+\s*[KMGTP]?)",
+    r'<a\s+href="(?P<href>[^"]+)"[^>]*>[^<]*</a>'
+    + _CELL
+    + r"(?P<date>\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)"
+    + _CELL
+    + r"(?P<size>[-\d.]+\s*[KMGTP]?)",
     re.I,
 )
+_LINK = re.compile(r'<a\s+href="([^"]+)"', re.I)
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _TITLE = re.compile(r"<title>\s*Index of\s+([^<]*?)\s*</title>", re.I)
 _MD5_GNU = re.compile(r"^([0-9a-fA-F]{32})\s+\*?(.+?)\s*$")
@@ -60,19 +68,36 @@ class ListingEntry:
     size: int | None
 
 
+def _own_link(href: str) -> str | None:
+    """The entry name an autoindex link points at, or None for parent, sort and outside links."""
+    href = unquote(html.unescape(href))
+    if href.startswith(("/", "?", "#", "http:", "https:", "ftp:", "mailto:")) or href in (
+        "../",
+        "..",
+    ):
+        return None
+    return href
+
+
 def parse_listing(page: str, *, url: str = "folder") -> list[ListingEntry]:
     """The entries of an Apache autoindex page (the parent link is skipped).
 
     Raises :class:`ParseError` when the page is not an index page (an error
-    or bot-challenge page where a listing was expected).
+    or bot-challenge page where a listing was expected), and when it links
+    entries whose rows cannot be read: an unreadable listing is an error,
+    never an empty folder.
     """
     if _TITLE.search(page) is None:
-        raise ParseError(f"{url}: expected a folder listing ('Index of ...'), got another page")
+        raise WrongFormatError(
+            f"{url}: expected a folder listing ('Index of ...'), got another page"
+        )
+    linked = {name for href in _LINK.findall(page) if (name := _own_link(href))}
     entries: list[ListingEntry] = []
     for match in _ROW.finditer(page):
-        href = unquote(html.unescape(match.group("href")))
-        if href.startswith(("/", "?", "http:", "https:")) or href in ("../", ".."):
+        href = _own_link(match.group("href"))
+        if href is None:
             continue
+        linked.discard(href)
         is_dir = href.endswith("/")
         name = href.rstrip("/")
         if not name or "/" in name:
@@ -83,6 +108,14 @@ def parse_listing(page: str, *, url: str = "folder") -> list[ListingEntry]:
             modified = None
         size = None if is_dir else parse_size(match.group("size"))
         entries.append(ListingEntry(name=name, is_dir=is_dir, modified=modified, size=size))
+    if linked:
+        shown = ", ".join(sorted(linked)[:5]) + (" ..." if len(linked) > 5 else "")
+        noun = "entry" if len(linked) == 1 else "entries"
+        raise ParseError(
+            f"{url}: the folder listing links {len(linked)} {noun} "
+            f"whose rows geo_nb cannot read ({shown}); the page layout may have changed. "
+            "Please report it; meanwhile the files of this folder are not listed."
+        )
     return entries
 
 
@@ -121,7 +154,7 @@ def parse_filelist(
     """
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines or not lines[0].lstrip("\ufeff").startswith("#Archive/File"):
-        raise ParseError(f"{url}: not a GEO filelist.txt (no '#Archive/File' header)")
+        raise WrongFormatError(f"{url}: not a GEO filelist.txt (no '#Archive/File' header)")
     archives: dict[str, int | None] = {}
     members: list[ArchiveMember] = []
     current = ""
