@@ -315,6 +315,7 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
     accessions = interleave(sets["seq"], sets[f"array_{MAIN_ROWS}"])
     concurrency = cfg.concurrency
     raws, colds, warm_memory, warm_disk, handler_memory, files_true = [], [], [], [], [], []
+    warm_start: list[Json] = []
     threads = []
     common = {"accessions": accessions, "concurrency": concurrency, "files": False}
     # Competitors alternate within each repetition, so that the machine's load drifts
@@ -339,6 +340,11 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
             cache = tempfile.mkdtemp(prefix="cache-", dir=tmp)
             with_files = fetch_run(emu, {**common, "files": True, "cache_dir": cache})
             files_true.append(with_files["runs"][0] | {"emulator": with_files["emulator"]})
+            # Warm start: a new process, the same cache, metadata and inventory.
+            started = fetch_run(emu, {**common, "files": True, "cache_dir": cache})
+            warm_start.append(started["runs"][0] | {"emulator": started["emulator"]})
+            if started["emulator"]["by_service"]:
+                raise RuntimeError(f"the warm-start fetch sent requests: {started['emulator']}")
             shutil.rmtree(cache, ignore_errors=True)
         if rep < cfg.geoparse_reps:
             log(f"throughput rep {rep + 1}: GEOparse in ThreadPoolExecutor({concurrency})")
@@ -370,6 +376,9 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
             "warm_disk_seconds": median([r["seconds"] for r in warm_disk]),
             "warm_memory_sigint_handler_runs": handler_memory,
             "warm_memory_sigint_handler_seconds": median(handler_memory),
+            "files_cold_seconds": median([r["seconds"] for r in files_true]),
+            "warm_start_runs": warm_start,
+            "warm_start_seconds": median([r["seconds"] for r in warm_start]),
         },
     }
 

@@ -17,6 +17,7 @@ from typing import Any
 from . import errors
 from ._version import __version__
 from .api import afetch, asearch, fetch, search
+from .caches import cache_info, clear_cache
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .files.classify import FileKind, classify_file
@@ -49,8 +50,10 @@ __all__ = [
     "__version__",
     "afetch",
     "asearch",
+    "cache_info",
     "check_connection",
     "classify_file",
+    "clear_cache",
     "demo_catalog",
     "errors",
     "fetch",

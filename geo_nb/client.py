@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Unpack
 
@@ -20,10 +21,12 @@ import pandas as pd
 
 from ._aio import gather_or_cancel
 from .accessions import normalize_accessions
+from .caches import disk_cache
+from .digests import DigestStore
 from .errors import GeoNBError, UnexpectedResponseError
-from .files.inventory import FolderReader, SeriesFolder, build_inventory, unsized
+from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder_key, unsized
 from .ncbi.acc import acc_params, check_soft
-from .ncbi.cache import DiskCache, cache_key, memory_cache
+from .ncbi.cache import cache_key, memory_cache
 from .ncbi.eutils import SearchFilters, build_term, run_search
 from .ncbi.http import HttpClient, Service
 from .ncbi.urls import rewrite_url
@@ -65,7 +68,8 @@ class GEOClient:
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
         self.settings = resolve_settings(settings, **overrides)
         self.http = HttpClient(self.settings)
-        self.cache = DiskCache(self.settings.cache_dir, ttl_days=self.settings.cache_ttl_days)
+        self.cache = disk_cache(self.settings)
+        self.digests = DigestStore(self.cache, self.settings)
         # Temporary files of writers that were killed: harmless (reads skip them), but
         # they should not pile up.
         self.cache.prune_once()
@@ -143,23 +147,31 @@ class GEOClient:
         folders: dict[str, SeriesFolder] = {}
 
         async def one(accession: str) -> list[Converted | FetchError]:
+            with_folder = files and accession.startswith("GSE")
+            if not refresh:
+                self._warm(accession, with_folder)
             try:
-                converted = await self._record(accession, refresh=refresh)
+                converted, fetched_at = await self._record(accession, refresh=refresh)
             except Exception as exc:
                 metadata.advance(accession, ok=False)
-                if files and accession.startswith("GSE"):
+                if with_folder:
                     listings.advance(accession)
                 return [_failure(accession, exc)]
             gap = _missing_samples(accession, converted, offline=self.settings.offline)
             metadata.advance(accession, ok=gap is None)
             outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
-            if files and accession.startswith("GSE"):
+            folder = None
+            if with_folder:
                 try:
-                    folders[accession] = await reader.series_folder(accession, refresh=refresh)
+                    folder = folders[accession] = await reader.series_folder(
+                        accession, refresh=refresh
+                    )
                     listings.advance(accession)
                 except Exception as exc:
                     listings.advance(accession, ok=False)
                     outcome.append(_failure(accession, exc))
+            if folder is not None or not with_folder:
+                self.digests.save(accession, converted, fetched_at, folder, force=refresh)
             return outcome
 
         requested = list(wanted)
@@ -220,16 +232,39 @@ class GEOClient:
         ]
         return sized, [error for _, _, error in results if error is not None]
 
-    async def _record(self, accession: str, *, refresh: bool) -> Converted:
+    def _memory_keys(self, accession: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Memory-cache keys of an accession's records and of its series folder."""
+        s = self.settings
+        return ("acc", s.acc_url, s.ftp_url, accession), folder_key(s.ftp_url, accession)
+
+    def _warm(self, accession: str, with_folder: bool) -> None:
+        """Fill the memory cache from the accession's digest on disk, if it helps."""
+        record_key, folder_key = self._memory_keys(accession)
+        need_record = memory_cache.get(record_key) is None
+        need_folder = with_folder and memory_cache.get(folder_key) is None
+        if not (need_record or need_folder):
+            return
+        found = self.digests.load(accession)
+        if found is None:
+            return
+        converted, fetched_at, folder = found
+        if need_record:
+            memory_cache.put(record_key, (converted, fetched_at))
+        if need_folder and folder is not None:
+            memory_cache.put(folder_key, folder)
+
+    async def _record(self, accession: str, *, refresh: bool) -> tuple[Converted, float]:
+        """The accession's records and when their answer was fetched."""
         settings = self.settings
-        memory_key = ("acc", settings.acc_url, settings.ftp_url, accession)
+        memory_key = self._memory_keys(accession)[0]
         if not refresh:
-            cached: Converted | None = memory_cache.get(memory_key)
+            cached: tuple[Converted, float] | None = memory_cache.get(memory_key)
             if cached is not None:
                 return cached
         params = acc_params(accession)
         key = cache_key("acc", settings.acc_url, params)
-        body = None if refresh else self.cache.get(key)
+        entry = None if refresh else self.cache.read(key)
+        body, fetched_at = entry if entry is not None else (None, time.time())
         fetched = body is None
         if body is None:
             response = await self.http.request(
@@ -241,20 +276,20 @@ class GEOClient:
                     accession=accession,
                     url=str(response.url),
                 )
-            body = response.content
+            body, fetched_at = response.content, time.time()
             # Answers arrive in waves; let the requests queued behind this one go out
             # before spending CPU on it.
             await asyncio.sleep(0)
-        cache_as = key if fetched else None
+        cache_as = (key, fetched_at) if fetched else None
         if len(body) > _DIGEST_IN_THREAD:
             converted = await asyncio.to_thread(self._digest, accession, body, cache_as)
         else:
             converted = self._digest(accession, body, cache_as)
-        memory_cache.put(memory_key, converted)
-        return converted
+        memory_cache.put(memory_key, (converted, fetched_at))
+        return converted, fetched_at
 
-    def _digest(self, accession: str, body: bytes, cache_as: str | None) -> Converted:
-        """Check, parse and convert one acc.cgi answer; cache it under ``cache_as``."""
+    def _digest(self, accession: str, body: bytes, cache_as: tuple[str, float] | None) -> Converted:
+        """Check, parse and convert one acc.cgi answer; cache it as ``cache_as`` (key, time)."""
         ftp_url = self.settings.ftp_url
         url = f"{self.settings.acc_url}?acc={accession}"
         check_soft(
@@ -264,7 +299,7 @@ class GEOClient:
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         _check_requested(accession, converted, url)
         if cache_as is not None:
-            self.cache.put(cache_as, body, url=url)
+            self.cache.put(cache_as[0], body, url=url, fetched_at=cache_as[1])
         return converted
 
 

@@ -43,6 +43,7 @@ ENV_VARS: dict[str, str] = {
     "timeout": "GEO_NB_TIMEOUT",
     "max_attempts": "GEO_NB_MAX_ATTEMPTS",
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
+    "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
     "offline": "GEO_NB_OFFLINE",
 }
 
@@ -83,6 +84,7 @@ class Settings(BaseModel):
     timeout             GEO_NB_TIMEOUT             60 seconds per request (connect and read)
     max_attempts        GEO_NB_MAX_ATTEMPTS        5 tries per request before giving up
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
+    cache_max_bytes     GEO_NB_CACHE_MAX_BYTES     2 GiB of cached answers (least recently used go)
     offline             GEO_NB_OFFLINE             false (true: the offline demo's recordings)
     ==================  =========================  ===============================================
     """
@@ -99,6 +101,9 @@ class Settings(BaseModel):
     timeout: float = Field(default_factory=lambda: _env("timeout", 60.0), gt=0)
     max_attempts: int = Field(default_factory=lambda: _env("max_attempts", 5), ge=1, le=20)
     cache_ttl_days: float = Field(default_factory=lambda: _env("cache_ttl_days", 7.0), ge=0)
+    cache_max_bytes: int = Field(
+        default_factory=lambda: _env("cache_max_bytes", 2 * 1024**3), ge=1024 * 1024
+    )
     offline: bool = Field(
         default_factory=lambda: str(_env("offline", "")).lower() in _TRUE,
         description="True in the offline demo: answers come from recordings, which never change.",

@@ -8,16 +8,32 @@ random bytes: each sample's file in its folder, the same files in a real
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
+import json
 import os
 import tarfile
+from pathlib import Path
 
 from geo_nb.accessions import ftp_dir
 from geo_nb.testing import NCBIEmulator
 from geo_nb.testing.synth import clone_series
 
 _clones = iter(range(9_100_001, 9_200_000))
+
+
+def is_digest(entry: Path) -> bool:
+    """True for a digest entry (records digested from answers), by its header's URL."""
+    with gzip.open(entry) as handle:
+        header = json.loads(handle.readline())
+    return str(header.get("url", "")).endswith("#digest")
+
+
+def cache_entries(cache_dir: Path, *, digests: bool = False) -> list[Path]:
+    """Entry files under ``<cache_dir>/responses-v1``: NCBI's answers, or the digests."""
+    every = sorted((Path(cache_dir) / "responses-v1").rglob("*.gz"))
+    return [entry for entry in every if is_digest(entry) == digests]
 
 
 def downloadable_series(

@@ -17,6 +17,7 @@ from geo_nb.errors import FetchFailedError, InvalidAccessionError
 from geo_nb.ncbi.cache import memory_cache
 from geo_nb.progress import ProgressEvent
 from geo_nb.testing import FaultRule, NCBIEmulator
+from tests.helpers import cache_entries
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,7 @@ def _fresh_memory_cache() -> None:
 
 def cache_files(root: Path) -> tuple[list[Path], list[Path]]:
     """(temporary files, entries) under a cache dir."""
-    return list(Path(root).rglob(".tmp-*")), list(Path(root).rglob("*.gz"))
+    return list(Path(root).rglob(".tmp-*")), cache_entries(root)
 
 
 def acc_requests(emu: NCBIEmulator, accession: str | None = None) -> list:  # type: ignore[type-arg]
@@ -184,14 +185,16 @@ def test_memory_cache_needs_no_disk(geo_env: NCBIEmulator, tmp_path: Path) -> No
 
 def test_corrupt_cache_entry_is_refetched(geo_env: NCBIEmulator) -> None:
     first = geo_nb.fetch("GSE150868", progress=False, files=False)
-    (entry,) = Path(Settings().cache_dir).rglob("*.gz")
+    for digest in cache_entries(Settings().cache_dir, digests=True):
+        digest.unlink()  # or the digest answers without reading the entry
+    (entry,) = cache_entries(Settings().cache_dir)
     blob = entry.read_bytes()
     entry.write_bytes(blob[: len(blob) // 3])
     memory_cache.clear()
     second = geo_nb.fetch("GSE150868", progress=False, files=False)
     assert second.records == first.records
     assert len(acc_requests(geo_env)) == 2
-    (again,) = Path(Settings().cache_dir).rglob("*.gz")
+    (again,) = cache_entries(Settings().cache_dir)
     assert again.read_bytes() != blob[: len(blob) // 3]
 
 

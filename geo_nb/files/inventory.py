@@ -16,6 +16,8 @@ lists only its own folder; its samples' files belong to its SubSeries.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -45,6 +47,47 @@ class SeriesFolder:
     entries: list[ListingEntry] = field(default_factory=list)
     archives: dict[str, int | None] = field(default_factory=dict)
     members: list[ArchiveMember] = field(default_factory=list)
+    fetched_at: float = field(default_factory=time.time)  # the oldest answer it is built on
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the digest cache); :meth:`from_json` reverses it."""
+        return {
+            "accession": self.accession,
+            "url": self.url,
+            "entries": [[e.name, e.is_dir, _iso(e.modified), e.size] for e in self.entries],
+            "archives": self.archives,
+            "members": [
+                [m.archive, m.name, m.size, m.type, _iso(m.modified)] for m in self.members
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], fetched_at: float) -> SeriesFolder:
+        """The folder :meth:`to_json` described (which leaves out when it was fetched)."""
+        return cls(
+            accession=data["accession"],
+            url=data["url"],
+            entries=[
+                ListingEntry(name=n, is_dir=d, modified=_from_iso(m), size=z)
+                for n, d, m, z in data["entries"]
+            ],
+            archives=dict(data["archives"]),
+            members=[ArchiveMember(a, n, z, t, _from_iso(m)) for a, n, z, t, m in data["members"]],
+            fetched_at=fetched_at,
+        )
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _from_iso(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def folder_key(ftp_url: str, accession: str) -> tuple[str, str, str]:
+    """The memory-cache key of a series' folder below ``ftp_url``."""
+    return ("folder", ftp_url, accession)
 
 
 class FolderReader:
@@ -57,8 +100,9 @@ class FolderReader:
 
     async def parsed(
         self, url: str, parse: Callable[[str], T], *, expected: str, accession: str, refresh: bool
-    ) -> T | None:
-        """``parse`` of the text at ``url``; None when the server has none (403/404).
+    ) -> tuple[T | None, float]:
+        """``parse`` of the text at ``url`` (None when the server has none: 403/404),
+        and when that answer was fetched.
 
         An answer is cached on disk ("none" included) only once it has parsed, so
         an error or bot-challenge page is never served from the cache later. A
@@ -67,7 +111,8 @@ class FolderReader:
         (a listing whose rows cannot be read is a ``parse_error``, never "no files").
         """
         key = cache_key("ftp", url)
-        body = None if refresh else self.cache.get(key)
+        cached = None if refresh else self.cache.read(key)
+        body, fetched_at = cached if cached is not None else (None, time.time())
         fetched = body is None
         if body is None:
             response = await self.http.request(Service.FTP, "GET", url, accession=accession)
@@ -81,6 +126,7 @@ class FolderReader:
                 )
             else:
                 body = response.content
+            fetched_at = time.time()
         result = None
         if body != _ABSENT:
             text = body.decode("utf-8", errors="replace")
@@ -97,32 +143,32 @@ class FolderReader:
                     url=url,
                 ) from exc
         if fetched:
-            self.cache.put(key, body, url=url)
-        return result
+            self.cache.put(key, body, url=url, fetched_at=fetched_at)
+        return result, fetched_at
 
     async def series_folder(self, accession: str, *, refresh: bool) -> SeriesFolder:
         """List ``series/.../suppl/`` and read its filelist.txt if it has one."""
-        memory_key = ("folder", self.settings.ftp_url, accession)
+        memory_key = folder_key(self.settings.ftp_url, accession)
         if not refresh:
             cached: SeriesFolder | None = memory_cache.get(memory_key)
             if cached is not None:
                 return cached
         url = f"{self.settings.ftp_url}/{ftp_dir(accession)}/suppl/"
-        listed = await self.parsed(
+        listed, fetched_at = await self.parsed(
             url,
             lambda text: parse_listing(text, url=url),
             expected="a folder listing",
             accession=accession,
             refresh=refresh,
         )
-        folder = SeriesFolder(accession, url)
+        folder = SeriesFolder(accession, url, fetched_at=fetched_at)
         if listed is not None:
             entries = [e for e in listed if not e.is_dir]
             archives: dict[str, int | None] = {}
             members: list[ArchiveMember] = []
             if any(e.name == "filelist.txt" for e in entries):
                 where = url + "filelist.txt"
-                found = await self.parsed(
+                found, listed_at = await self.parsed(
                     where,
                     lambda text: parse_filelist(text, url=where),
                     expected="a filelist.txt",
@@ -131,7 +177,8 @@ class FolderReader:
                 )
                 if found is not None:
                     archives, members = found
-            folder = SeriesFolder(accession, url, entries, archives, members)
+                fetched_at = min(fetched_at, listed_at)
+            folder = SeriesFolder(accession, url, entries, archives, members, fetched_at)
         memory_cache.put(memory_key, folder)
         return folder
 

@@ -10,6 +10,15 @@ miss, so the caller refetches instead of parsing garbage. That check is also
 why entries are not fsync'ed: after a power loss a torn entry is a miss, not
 wrong data, and a 100-series fetch does not wait on the disk 100 times.
 
+The disk cache is bounded (``cache_max_bytes``): reading an entry marks it as
+used (its modification time), and when a write takes the folder over the bound
+the least recently used entries are deleted until it is 80% full. One process
+evicts at a time (a lock file; the others skip, it is the same work). Deleting
+is safe for readers in other processes: an entry is read in one ``read``
+call, so a reader has either all of it (POSIX keeps an open file's bytes) or
+none, a miss that is refetched. Files fetched for the user (``files/``) are not
+entries and do not count.
+
 The memory cache holds parsed records for this process (an LRU, keyed by the
 settings that shape them), so a repeated fetch costs no parsing at all.
 """
@@ -28,18 +37,45 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DiskCache", "MemoryCache", "atomic_write", "cache_key", "memory_cache"]
+import filelock
+
+__all__ = [
+    "CacheInfo",
+    "DiskCache",
+    "MemoryCache",
+    "atomic_write",
+    "cache_key",
+    "memory_cache",
+]
 
 log = logging.getLogger("geo_nb.cache")
 
 _FORMAT = "geo_nb-cache-1"
 _IGNORED_PARAMS = frozenset({"api_key", "tool", "email"})
 _STALE_TEMP_SECONDS = 3600.0
+_EVICT_TO = 0.8  # of max_bytes: room for many writes before the next eviction
 _pruned: set[Path] = set()
 _pruned_lock = threading.Lock()
+# Bytes believed to be in each cache folder, per process: scanned once, then counted.
+_estimates: dict[Path, int] = {}
+_estimates_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What the disk cache holds: entry count, bytes, and when the least and most
+    recently used entries were last used (epoch seconds; None when empty)."""
+
+    path: Path
+    entries: int
+    bytes: int
+    max_bytes: int
+    oldest: float | None
+    newest: float | None
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -74,11 +110,12 @@ def cache_key(namespace: str, url: str, params: Mapping[str, str] | None = None)
 
 
 class DiskCache:
-    """Raw responses on disk, written atomically and verified on every read."""
+    """Raw responses on disk, written atomically, verified on every read, bounded in size."""
 
-    def __init__(self, root: Path, *, ttl_days: float) -> None:
+    def __init__(self, root: Path, *, ttl_days: float, max_bytes: int = 2 * 1024**3) -> None:
         self.root = Path(root) / "responses-v1"
         self.ttl_seconds = ttl_days * 86400.0
+        self.max_bytes = max_bytes
 
     def path(self, key: str) -> Path:
         """Where the entry for ``key`` lives."""
@@ -86,6 +123,14 @@ class DiskCache:
 
     def get(self, key: str) -> bytes | None:
         """The cached body for ``key``, or None if absent, expired or corrupt."""
+        entry = self.read(key)
+        return None if entry is None else entry[0]
+
+    def read(self, key: str) -> tuple[bytes, float] | None:
+        """The cached body for ``key`` and when it was fetched (epoch seconds), or None.
+
+        A hit marks the entry as recently used, for the size bound's eviction.
+        """
         if self.ttl_seconds <= 0:
             return None
         path = self.path(key)
@@ -111,26 +156,116 @@ class DiskCache:
             with contextlib.suppress(OSError):
                 path.unlink()
             return None
-        if time.time() - float(header.get("fetched_at", 0)) > self.ttl_seconds:
+        fetched_at = float(header.get("fetched_at", 0))
+        if time.time() - fetched_at > self.ttl_seconds:
             return None
-        return body
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return body, fetched_at
 
-    def put(self, key: str, body: bytes, *, url: str) -> None:
-        """Store ``body`` for ``key`` atomically. ``url`` must carry no secrets."""
+    def put(self, key: str, body: bytes, *, url: str, fetched_at: float | None = None) -> None:
+        """Store ``body`` for ``key`` atomically. ``url`` must carry no secrets.
+
+        ``fetched_at`` is when the data was fetched (default: now); an entry
+        derived from older answers passes theirs, so it expires with them.
+        """
         header = {
             "format": _FORMAT,
             "url": url,
-            "fetched_at": time.time(),
+            "fetched_at": time.time() if fetched_at is None else fetched_at,
             "length": len(body),
             "sha256": hashlib.sha256(body).hexdigest(),
         }
         blob = gzip.compress(json.dumps(header).encode() + b"\n" + body, compresslevel=5, mtime=0)
         atomic_write(self.path(key), blob)
+        self._count(len(blob))
 
     def remove(self, key: str) -> None:
         """Forget ``key`` (no error if it is not cached)."""
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
+
+    # ---- the size bound --------------------------------------------------------------
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        """(last used, size, path) of every entry; entries deleted meanwhile are skipped."""
+        found: list[tuple[float, int, Path]] = []
+        if not self.root.is_dir():
+            return found
+        for folder in self.root.iterdir():
+            if not folder.is_dir():
+                continue
+            for entry in folder.glob("*.gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    stat = entry.stat()
+                    found.append((stat.st_mtime, stat.st_size, entry))
+        return found
+
+    def _count(self, added: int) -> None:
+        with _estimates_lock:
+            known = _estimates.get(self.root)
+        if known is None:
+            known = sum(size for _, size, _ in self._entries())
+        else:
+            known += added
+        with _estimates_lock:
+            _estimates[self.root] = known
+        if known > self.max_bytes:
+            self.evict()
+
+    def evict(self, max_bytes: int | None = None) -> int:
+        """Delete least recently used entries until the cache is within 80% of its bound.
+
+        Returns how many were deleted (0 when another process is evicting).
+        """
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with filelock.FileLock(self.root / ".evict.lock", timeout=0):
+                entries = sorted(self._entries())
+                total = sum(size for _, size, _ in entries)
+                removed = 0
+                target = int(limit * _EVICT_TO)
+                for _, size, path in entries:
+                    if total <= target:
+                        break
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        removed += 1
+                    total -= size
+        except filelock.Timeout:
+            return 0
+        with _estimates_lock:
+            _estimates[self.root] = total
+        if removed:
+            log.info("cache: evicted %d least recently used entries from %s", removed, self.root)
+        return removed
+
+    def clear(self, older_than: float | None = None) -> int:
+        """Delete every entry, or those unused for more than ``older_than`` seconds."""
+        cutoff = None if older_than is None else time.time() - older_than
+        removed = 0
+        for used, _, path in self._entries():
+            if cutoff is None or used < cutoff:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        with _estimates_lock:
+            _estimates.pop(self.root, None)
+        return removed
+
+    def info(self) -> CacheInfo:
+        """Entries, bytes and last-use times of what the cache holds now."""
+        entries = self._entries()
+        used = [u for u, _, _ in entries]
+        return CacheInfo(
+            path=self.root,
+            entries=len(entries),
+            bytes=sum(size for _, size, _ in entries),
+            max_bytes=self.max_bytes,
+            oldest=min(used) if used else None,
+            newest=max(used) if used else None,
+        )
 
     def prune_once(self) -> None:
         """:meth:`prune_temp_files`, at most once per process for this cache dir."""

@@ -19,6 +19,7 @@ from geo_nb import GEOResult
 from geo_nb.ncbi.cache import DiskCache
 from geo_nb.testing import DataStore, RequestRecord
 from geo_nb.testing.synth import clone_series
+from tests.helpers import cache_entries
 
 ROOT = Path(__file__).resolve().parents[2]
 SOFT_DATA = ROOT / "tests" / "data" / "soft"
@@ -116,29 +117,25 @@ def _without_empty_characteristics(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=empty)
 
 
-def cache_entries(cache_dir: Path) -> list[Path]:
-    """Every entry file under ``<cache_dir>/responses-v1``."""
-    return sorted((Path(cache_dir) / "responses-v1").rglob("*.gz"))
-
-
 def temp_leftovers(cache_dir: Path) -> list[Path]:
     """Temporary files of interrupted cache writes."""
     return sorted((Path(cache_dir) / "responses-v1").rglob(".tmp-*.part"))
 
 
 def assert_cache_sound(cache_dir: Path) -> int:
-    """Every cache entry is where its key says and passes ``DiskCache.get``; returns how many.
+    """Every cache entry (digests too) is where its key says and passes ``DiskCache.get``;
+    returns how many of NCBI's answers it holds.
 
     ``DiskCache.get`` deletes a corrupt entry and logs a warning; both would fail here.
     """
     cache = DiskCache(Path(cache_dir), ttl_days=7)
-    entries = cache_entries(cache_dir)
-    for entry in entries:
+    answers = cache_entries(cache_dir)
+    for entry in answers + cache_entries(cache_dir, digests=True):
         key = entry.name.removesuffix(".gz")
         assert len(key) == 64 and entry.parent.name == key[:2], entry
         assert cache.get(key) is not None, f"corrupt or unreadable cache entry {entry}"
         assert entry.exists(), f"DiskCache.get discarded {entry}"
-    return len(entries)
+    return len(answers)
 
 
 def assert_no_half_files(

@@ -1,0 +1,143 @@
+"""Digested records on disk: a new process starts warm.
+
+The disk cache holds NCBI's raw answers; turning them back into records costs a
+parse per series (about 4 ms for a 35-sample series). A digest is the result:
+one series' (or sample's, or platform's) records and, for a series, its
+parsed ``suppl/`` folder, as JSON that pydantic reads back without parsing
+SOFT. Digests live in the same bounded disk cache, expire with the oldest
+answer they were built from, and are keyed by a fingerprint of geo_nb's
+version and of the code that shapes them (the record models, the converter,
+the inventory), so an upgrade never reads a stale shape: it misses, and
+rebuilds from the raw answers.
+
+JSON rather than pickle: a cache folder can be shared (``GEO_NB_CACHE_DIR`` on
+a lab drive), and unpickling what another user wrote would run their code.
+
+Example:
+    >>> fingerprint() == fingerprint()
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._version import __version__
+from .files.inventory import SeriesFolder
+from .ncbi.cache import DiskCache, cache_key
+from .parse.convert import Converted
+from .records import Platform, Sample, Series
+from .settings import Settings
+
+__all__ = ["DigestStore", "fingerprint", "forget_known"]
+
+log = logging.getLogger("geo_nb.cache")
+
+#: Bump when what a digest means changes without the shaping code changing.
+SCHEMA = 1
+_SHAPERS = ("records.py", "parse/convert.py", "files/inventory.py", "ncbi/listing.py")
+# Digests this process wrote or read, and whether they hold the folder: a warm fetch from
+# the memory cache must not write them again, nor replace one with a folder by one without.
+_known: dict[Path, bool] = {}
+_known_lock = threading.Lock()
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A short hash of geo_nb's version, :data:`SCHEMA` and the code that shapes digests."""
+    digest = hashlib.sha256(f"{__version__}\n{SCHEMA}\n".encode())
+    root = Path(__file__).parent
+    for name in _SHAPERS:
+        try:
+            digest.update((root / name).read_bytes())
+        except OSError:  # installed without sources: the version alone decides
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+def forget_known() -> None:
+    """Forget which digests are on disk (after the cache was cleared)."""
+    with _known_lock:
+        _known.clear()
+
+
+class _Digest(BaseModel):
+    series: list[Series]
+    samples: list[Sample]
+    platforms: list[Platform]
+    folder: dict[str, Any] | None = None
+
+
+class DigestStore:
+    """Reads and writes digests in ``cache`` for the NCBI addresses of ``settings``."""
+
+    def __init__(self, cache: DiskCache, settings: Settings) -> None:
+        self.cache = cache
+        self.settings = settings
+
+    def _mark(self, accession: str, with_folder: bool | None) -> bool:
+        """Remember what this digest holds (None: it is gone); False when nothing new."""
+        path = self.cache.path(self.key(accession))
+        with _known_lock:
+            known = _known.get(path)
+            if with_folder is None:
+                _known.pop(path, None)
+                return True
+            if known is True or known == with_folder:
+                return False
+            _known[path] = with_folder
+            return True
+
+    def key(self, accession: str) -> str:
+        """The cache key of ``accession``'s digest."""
+        params = {"acc": accession, "ftp": self.settings.ftp_url, "shape": fingerprint()}
+        return cache_key("digest", self.settings.acc_url, params)
+
+    def load(self, accession: str) -> tuple[Converted, float, SeriesFolder | None] | None:
+        """The records, their time and (if digested with it) the folder; None on a miss."""
+        entry = self.cache.read(self.key(accession))
+        if entry is None:
+            return None
+        body, fetched_at = entry
+        try:
+            digest = _Digest.model_validate_json(body)
+            folder = SeriesFolder.from_json(digest.folder, fetched_at) if digest.folder else None
+        except (ValidationError, KeyError, TypeError, ValueError) as exc:
+            log.warning("ignoring an unreadable digest of %s (%s)", accession, exc)
+            self.cache.remove(self.key(accession))
+            self._mark(accession, None)
+            return None
+        self._mark(accession, folder is not None)
+        return (digest.series, digest.samples, digest.platforms), fetched_at, folder
+
+    def save(
+        self,
+        accession: str,
+        converted: Converted,
+        fetched_at: float,
+        folder: SeriesFolder | None,
+        *,
+        force: bool = False,
+    ) -> None:
+        """Store the digest, unless this process already stored or read the same one or a
+        fuller one (``force``: store it anyway, e.g. after a refresh)."""
+        if not self._mark(accession, folder is not None) and not force:
+            return
+        series, samples, platforms = converted
+        when = min(fetched_at, folder.fetched_at) if folder is not None else fetched_at
+        digest = _Digest(
+            series=series,
+            samples=samples,
+            platforms=platforms,
+            folder=folder.to_json() if folder is not None else None,
+        )
+        body = digest.model_dump_json().encode()
+        url = f"{self.settings.acc_url}?acc={accession}#digest"
+        self.cache.put(self.key(accession), body, url=url, fetched_at=when)

@@ -1,0 +1,122 @@
+"""Digested records on disk: a new process answers a repeated fetch without parsing SOFT."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import geo_nb
+from geo_nb import digests
+from geo_nb.ncbi.cache import memory_cache
+from geo_nb.testing import NCBIEmulator
+from tests.helpers import cache_entries
+
+ACCESSIONS = ["GSE100494", "GSE146537", "GSM11805", "GPL4133"]
+FETCH = textwrap.dedent(
+    """
+    import sys, geo_nb
+    res = geo_nb.fetch(sys.argv[1].split(","), progress=False)
+    print(res.records.model_dump_json())
+    """
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory_cache() -> None:
+    memory_cache.clear()
+
+
+def fetch_in_a_new_process(accessions: list[str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", FETCH, ",".join(accessions)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_a_new_process_needs_only_the_digests(geo_env: NCBIEmulator) -> None:
+    first = fetch_in_a_new_process(ACCESSIONS)
+    asked = len(geo_env.requests)
+    cache_dir = Path(geo_nb.Settings().cache_dir)
+    answers, digested = cache_entries(cache_dir), cache_entries(cache_dir, digests=True)
+    assert len(digested) == len(ACCESSIONS)
+    for entry in answers:  # without NCBI's raw answers, only the digests can answer
+        entry.unlink()
+    second = fetch_in_a_new_process(ACCESSIONS)
+    assert len(geo_env.requests) == asked
+    assert second == first
+
+
+def test_a_stale_shape_is_a_miss_and_is_rebuilt(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = geo_nb.fetch(ACCESSIONS, progress=False)
+    cache_dir = Path(geo_nb.Settings().cache_dir)
+    old = set(cache_entries(cache_dir, digests=True))
+    memory_cache.clear()
+    digests.forget_known()
+    monkeypatch.setattr(digests, "fingerprint", lambda: "another-version")
+    again = geo_nb.fetch(ACCESSIONS, progress=False)
+    assert again.records == first.records
+    new = set(cache_entries(cache_dir, digests=True)) - old
+    assert len(new) == len(ACCESSIONS)  # rebuilt from the raw answers, under the new shape
+
+
+def test_an_unreadable_digest_falls_back_to_the_answers(
+    geo_env: NCBIEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = geo_nb.fetch("GSE100494", progress=False)
+    cache_dir = Path(geo_nb.Settings().cache_dir)
+    (entry,) = cache_entries(cache_dir, digests=True)
+    store = digests.DigestStore(geo_nb.GEOClient().cache, geo_nb.GEOClient().settings)
+    store.cache.put(store.key("GSE100494"), b'{"series": "not a list"}', url="x#digest")
+    memory_cache.clear()
+    asked = len(geo_env.requests)
+    with caplog.at_level(logging.WARNING, logger="geo_nb.cache"):
+        again = geo_nb.fetch("GSE100494", progress=False)
+    assert again.records == first.records and len(geo_env.requests) == asked
+    assert any("unreadable digest of GSE100494" in r.getMessage() for r in caplog.records)
+    assert entry.exists()  # written again, from the answers
+
+
+def test_a_digest_expires_with_the_oldest_answer_it_was_built_from(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    geo_nb.fetch("GSE100494", progress=False)
+    client = geo_nb.GEOClient()
+    entry = client.cache.read(client.digests.key("GSE100494"))
+    assert entry is not None
+    answers = [client.cache.read(p.name[:-3]) for p in cache_entries(client.settings.cache_dir)]
+    assert entry[1] == min(e[1] for e in answers if e is not None)
+
+
+def test_a_digest_without_the_folder_is_completed_later(geo_env: NCBIEmulator) -> None:
+    geo_nb.fetch("GSE100494", progress=False, files=False)
+    memory_cache.clear()
+    digests.forget_known()
+    res = geo_nb.fetch("GSE100494", progress=False)  # the folder is read, the record is not
+    assert len(res.files) == 4
+    assert [r.service for r in geo_env.requests].count("acc") == 1
+    memory_cache.clear()
+    digests.forget_known()
+    before = len(geo_env.requests)
+    assert len(geo_nb.fetch("GSE100494", progress=False).files) == 4
+    assert len(geo_env.requests) == before
+
+
+def test_a_fetch_without_files_keeps_the_digest_with_the_folder(geo_env: NCBIEmulator) -> None:
+    geo_nb.fetch("GSE100494", progress=False)
+    geo_nb.fetch("GSE100494", progress=False, files=False)
+    memory_cache.clear()
+    digests.forget_known()
+    before = len(geo_env.requests)
+    assert len(geo_nb.fetch("GSE100494", progress=False).files) == 4
+    assert len(geo_env.requests) == before
