@@ -81,6 +81,7 @@ class DigestStore:
     def __init__(self, cache: DiskCache, settings: Settings) -> None:
         self.cache = cache
         self.settings = settings
+        self._keys: dict[str, str] = {}
 
     def _mark(self, accession: str, with_folder: bool | None) -> bool:
         """Remember what this digest holds (None: it is gone); False when nothing new."""
@@ -97,8 +98,11 @@ class DigestStore:
 
     def key(self, accession: str) -> str:
         """The cache key of ``accession``'s digest."""
-        params = {"acc": accession, "ftp": self.settings.ftp_url, "shape": fingerprint()}
-        return cache_key("digest", self.settings.acc_url, params)
+        key = self._keys.get(accession)
+        if key is None:
+            params = {"acc": accession, "ftp": self.settings.ftp_url, "shape": fingerprint()}
+            key = self._keys[accession] = cache_key("digest", self.settings.acc_url, params)
+        return key
 
     def load(self, accession: str) -> tuple[Converted, float, SeriesFolder | None] | None:
         """The records, their time and (if digested with it) the folder; None on a miss."""
