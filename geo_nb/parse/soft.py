@@ -95,6 +95,8 @@ class _Reader:
         line = raw.rstrip()
         entity = self.entity
         if self.in_table:
+            # A line's type is its first character (GEO's SOFT documentation; GEOparse
+            # reads lines the same way), so "  !sample_table_end" is a row, not the end.
             if line.startswith("!") and line.lower().endswith("_table_end"):
                 self.in_table = False
             elif entity is not None:
