@@ -233,3 +233,17 @@ def test_an_indented_end_marker_is_a_row_for_the_emulator() -> None:
     assert first.render("quick") == GSM1  # 5 rows after the header: all kept
     assert first.attributes == (("Sample_title", "one"),)
     assert second.render("brief") == "^SAMPLE = GSM2\n!Sample_title = two\n"
+
+
+def test_an_end_marker_in_any_case_ends_the_table_for_every_reader(tmp_path: Path) -> None:
+    from geo_nb.testing.soft import split_entities
+
+    text = INDENTED_END.replace("p3\t3.0\n!sample_table_end\n", "p3\t3.0\n!Sample_Table_End \r\n")
+    path = tmp_path / "mixed.soft"
+    path.write_bytes(text.encode())
+    expected = [("GSM1", 6), ("GSM2", 2)]
+    assert [(e.accession, e.table_lines) for e in parse_soft(text)] == expected
+    assert [(e.accession, e.table_lines) for e in iter_soft_file(path)] == expected
+    first, _ = split_entities(text)
+    assert first.render("brief") == "^SAMPLE = GSM1\n!Sample_title = one\n"
+    assert first.render("data").endswith("p3\t3.0\n!Sample_Table_End \r\n")
