@@ -167,3 +167,83 @@ def test_table_end_text_inside_rows_does_not_end_the_table(tmp_path: Path) -> No
     first, second = iter_soft_file(path)
     assert first.table_lines == 4 and second.attributes == {"title": ["b"]}
     assert [(e.accession, e.table_lines) for e in parse_soft(text)] == [("GSM1", 4), ("GSM2", 0)]
+
+
+# An end marker with leading blanks is a row of the table, not its end. A SOFT line's type
+# is its first character (GEO's SOFT documentation: "^" entity, "!" attribute, "#" column,
+# anything else a table row); GEO never indents a marker, and GEOparse keeps such a line as a
+# data row (parse_table_data keeps every line not starting with "^", "!" or "#"). Both
+# readers, the client's and the emulator's, follow this.
+GSM1_TABLE = (
+    "!sample_table_begin\nID_REF\tVALUE\np1\t1.0\n  !sample_table_end\np2\t2.0\n"
+    "\t!sample_table_end\np3\t3.0\n!sample_table_end\n"
+)
+GSM1 = "^SAMPLE = GSM1\n!Sample_title = one\n#ID_REF = probe\n#VALUE = signal\n" + GSM1_TABLE
+GSM2 = "^SAMPLE = GSM2\n!Sample_title = two\n!sample_table_begin\nID_REF\tVALUE\nq1\t4.0\n"
+INDENTED_END = GSM1 + GSM2 + "!sample_table_end\n"
+
+
+def test_geoparse_reads_an_indented_end_marker_as_a_row() -> None:
+    gsm = GEOparse.parse_GSM(GSM1.splitlines(), "GSM1")
+    rows = gsm.table.fillna("").values.tolist()
+    assert rows == [
+        ["p1", "1.0"],
+        ["  !sample_table_end", ""],
+        ["p2", "2.0"],
+        ["", "!sample_table_end"],
+        ["p3", "3.0"],
+    ]
+    assert gsm.metadata == {"title": ["one"]}
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, 1 << 18])
+def test_an_indented_end_marker_is_a_row_for_the_client(
+    chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo_nb.parse import soft
+
+    monkeypatch.setattr(soft, "_CHUNK", chunk)
+    path = tmp_path / "indented.soft"
+    path.write_text(INDENTED_END)
+    # GSM1's table: its header row, p1, p2, p3 and the two indented markers.
+    expected = [("GSM1", {"title": ["one"]}, 6), ("GSM2", {"title": ["two"]}, 2)]
+    for entities in (parse_soft(INDENTED_END), list(iter_soft_file(path))):
+        assert [(e.accession, e.attributes, e.table_lines) for e in entities] == expected
+        assert entities[0].columns == {"ID_REF": "probe", "VALUE": "signal"}
+
+
+@pytest.mark.parametrize("indent", ["  ", "\t", " \t "])
+def test_an_indented_end_marker_does_not_close_a_table(indent: str, tmp_path: Path) -> None:
+    text = f"^SAMPLE = GSM1\n!sample_table_begin\nID_REF\tVALUE\np1\t1\n{indent}!sample_table_end\n"
+    path = tmp_path / "cut.soft"
+    path.write_text(text)
+    with pytest.raises(ParseError, match="not closed"):
+        parse_soft(text)
+    with pytest.raises(ParseError, match="not closed"):
+        list(iter_soft_file(path))
+
+
+def test_an_indented_end_marker_is_a_row_for_the_emulator() -> None:
+    from geo_nb.testing.soft import split_entities
+
+    first, second = split_entities(INDENTED_END)
+    assert first.text == GSM1
+    assert first.render("brief") == "^SAMPLE = GSM1\n!Sample_title = one\n"
+    assert first.render("data") == "^SAMPLE = GSM1\n" + GSM1_TABLE
+    assert first.render("quick") == GSM1  # 5 rows after the header: all kept
+    assert first.attributes == (("Sample_title", "one"),)
+    assert second.render("brief") == "^SAMPLE = GSM2\n!Sample_title = two\n"
+
+
+def test_an_end_marker_in_any_case_ends_the_table_for_every_reader(tmp_path: Path) -> None:
+    from geo_nb.testing.soft import split_entities
+
+    text = INDENTED_END.replace("p3\t3.0\n!sample_table_end\n", "p3\t3.0\n!Sample_Table_End \r\n")
+    path = tmp_path / "mixed.soft"
+    path.write_bytes(text.encode())
+    expected = [("GSM1", 6), ("GSM2", 2)]
+    assert [(e.accession, e.table_lines) for e in parse_soft(text)] == expected
+    assert [(e.accession, e.table_lines) for e in iter_soft_file(path)] == expected
+    first, _ = split_entities(text)
+    assert first.render("brief") == "^SAMPLE = GSM1\n!Sample_title = one\n"
+    assert first.render("data").endswith("p3\t3.0\n!Sample_Table_End \r\n")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,6 +94,8 @@ class _Reader:
         line = raw.rstrip()
         entity = self.entity
         if self.in_table:
+            # A line's type is its first character (GEO's SOFT documentation; GEOparse
+            # reads lines the same way), so "  !sample_table_end" is a row, not the end.
             if line.startswith("!") and line.lower().endswith("_table_end"):
                 self.in_table = False
             elif entity is not None:
@@ -173,31 +174,32 @@ def iter_soft(lines: Iterable[str], *, source: str = "SOFT input") -> Iterator[S
         yield last
 
 
-_TAIL = re.compile(rb"[ \t\r]*$")
-
-
 def _table_end(buffer: bytes, start: int) -> int:
-    """Where the ``!..._table_end`` line at or after ``start`` begins, or -1.
+    """Where the ``!..._table_end`` line at or after ``start`` (a line start) begins, or -1.
 
-    ``bytes.find`` scans at C speed; each hit is checked to be a line of its own
-    that starts with ``!`` (GEO writes the marker in lower case).
+    Only a line whose first character is ``!`` can end a table (see
+    :meth:`_Reader.line`), so ``bytes.find`` looks for ``\\n!`` at C speed; rows
+    rarely start with ``!``, and each hit is decoded and checked exactly as the line
+    reader checks it (``_table_end`` in any case, trailing whitespace allowed). A
+    last line still without its newline is returned too; the line reader has the
+    final word on it.
     """
     position = start
     while True:
-        hits = [
-            i
-            for i in (buffer.find(b"_table_end", position), buffer.find(b"_TABLE_END", position))
-            if i >= 0
-        ]
-        if not hits:
-            return -1
-        hit = min(hits)
-        line_start = max(buffer.rfind(b"\n", start, hit) + 1, start)
-        line_end = buffer.find(b"\n", hit)
-        tail = buffer[hit + 10 : line_end if line_end >= 0 else len(buffer)]
-        if buffer[line_start : line_start + 1] == b"!" and _TAIL.fullmatch(tail):
+        if buffer.startswith(b"!", position):
+            line_start = position
+        else:
+            found = buffer.find(b"\n!", position)
+            if found < 0:
+                return -1
+            line_start = found + 1
+        line_end = buffer.find(b"\n", line_start)
+        line = _decode(buffer[line_start : line_end if line_end >= 0 else len(buffer)])
+        if line.rstrip().lower().endswith("_table_end"):
             return line_start
-        position = hit + 1
+        if line_end < 0:
+            return -1
+        position = line_end
 
 
 _CHUNK = 1 << 18

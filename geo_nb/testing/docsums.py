@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..accessions import ftp_dir
+from .geopaths import ftp_dir
 from .soft import SoftRecord
 
 __all__ = ["derive_docsum", "file_type", "pdat", "uid_for"]

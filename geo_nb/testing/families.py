@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..accessions import ftp_dir
+from .geopaths import ftp_dir
 from .soft import SoftRecord
 from .store import DataStore
 

@@ -24,7 +24,16 @@ def _content(line: str) -> str:
 
 
 def _is_table_marker(line: str, suffix: str) -> bool:
-    content = _content(line).strip().lower()
+    """True for a ``!..._table_begin``/``!..._table_end`` line (``suffix``), in any case.
+
+    A SOFT line's type is its first character (GEO's SOFT documentation: ``^``
+    entity, ``!`` attribute, ``#`` column description, anything else a table row),
+    so the ``!`` must be the first character: ``"  !sample_table_end"`` is a row of
+    the table, not its end. GEO never indents a marker, and GEOparse reads such a
+    line as a data row too (``parse_table_data`` keeps every line that does not
+    start with ``^``, ``!`` or ``#``). Trailing blanks are tolerated.
+    """
+    content = _content(line).rstrip().lower()
     return content.startswith("!") and content.endswith(suffix)
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..accessions import is_accession
 from .docsums import derive_docsum, uid_for
 from .ftpfiles import FtpFile, Mtime, normalize_path, parse_mtime
+from .geopaths import is_accession
 from .soft import SoftRecord, split_entities
 
 __all__ = ["BUNDLED_DATA", "DataStore", "DirEntry", "Status"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ..accessions import bucket, ftp_dir
+from .geopaths import bucket, ftp_dir
 from .store import DataStore
 
 __all__ = ["clone_series"]

@@ -22,6 +22,7 @@ from geo_nb.accessions import FETCHABLE_PREFIXES, is_accession, normalize_access
 from geo_nb.errors import InvalidAccessionError, ParseError
 from geo_nb.ncbi.listing import parse_filelist, parse_listing, parse_md5_list
 from geo_nb.ncbi.urls import rewrite_url
+from geo_nb.parse import soft
 from geo_nb.parse.convert import convert_entities
 from geo_nb.parse.matrix import parse_series_matrix
 from geo_nb.parse.soft import SoftEntity, iter_soft_file, parse_soft
@@ -324,6 +325,62 @@ def test_iter_soft_file_on_a_damaged_gzip_parses_or_raises_parse_error(
     path.write_bytes(bytes(data))
     with contextlib.suppress(ParseError):
         list(iter_soft_file(path))
+
+
+class _Trickle:
+    """A binary stream that hands out at most ``step`` bytes per read."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self.data, self.step, self.at = data, step, 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = self.data[self.at : self.at + self.step]
+        self.at += len(chunk)
+        return chunk
+
+
+def _outcome(read: Callable[[], list[SoftEntity]]) -> object:
+    try:
+        entities = read()
+    except ParseError:
+        return "ParseError"
+    return [(e.kind, e.accession, e.attributes, e.columns, e.table_lines) for e in entities]
+
+
+TABLE_LINES = st.sampled_from(
+    [
+        *(
+            f"{indent}{marker}{tail}"
+            for indent in ("", " ", "\t")
+            for marker in ("!sample_table_end", "!Sample_Table_End", "!PLATFORM_TABLE_END")
+            for tail in ("", " ", "\r", "\t\x1c", "x")
+        ),
+        "!sample_table_begin",
+        "  !sample_table_begin",
+        "ID_REF\tVALUE",
+        "p1\t1.5",
+        "x_table_end\t1",
+        "!row\t2",
+        "#ID_REF = probe",
+        "!Sample_title = t",
+        "^SAMPLE = GSM2",
+        "",
+    ]
+)
+
+
+@fuzz(300)
+@given(st.lists(TABLE_LINES, max_size=14), st.booleans(), st.integers(1, 40))
+@example(["!sample_table_begin", "p1\t1.5", "!sample_table_end\t\x1c"], True, 3)
+@example(["!sample_table_begin", "\t!sample_table_end", "!Sample_Table_End"], False, 1)
+def test_the_file_reader_agrees_with_the_line_reader_on_table_markers(
+    lines: list[str], final_newline: bool, step: int
+) -> None:
+    text = "\n".join(["^SAMPLE = GSM1", *lines]) + ("\n" if final_newline else "")
+    data = text.encode()
+    by_lines = _outcome(lambda: parse_soft(data, source="fuzz"))
+    by_file = _outcome(lambda: list(soft._iter_soft_binary(_Trickle(data, step), "fuzz")))
+    assert by_file == by_lines
 
 
 # ---- folder listings, filelist.txt, md5 lists ---------------------------------------

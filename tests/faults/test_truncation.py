@@ -172,21 +172,43 @@ def test_a_complete_part_of_unknown_size_is_finished_not_refused(
         assert final.read_bytes() == data
 
 
-@pytest.mark.parametrize("via", ["plan", "load_geoparse"])
+@pytest.mark.parametrize("via", ["plan, cut download", "plan, bare part", "load_geoparse"])
 def test_a_part_of_an_older_version_is_never_spliced_onto_the_new_one(
     geo_env: NCBIEmulator, tmp_path: Path, via: str
 ) -> None:
-    if via == "plan":
+    if via.startswith("plan"):
         old, new = counts_table(4), counts_table(5)
         series, name = gz_series(geo_env, old)
         res = geo_nb.fetch(series, progress=False)
         dest = tmp_path / "dest"
-        (dest / series).mkdir(parents=True)
-        (dest / series / f"{name}.part").write_bytes(old[:50_000])
+        part = dest / series / f"{name}.part"
+        if via == "plan, cut download":
+            # A real interrupted run: a .part of the old version and the .part.meta that
+            # records its Last-Modified.
+            geo_env.add_fault(FaultRule(match=f"{name}$", action="truncate", after_bytes=50_000))
+            cut = res.plan(pattern="_counts").download(dest, progress=False, max_attempts=1)
+            assert cut.status.tolist() == ["failed"] and part.read_bytes() == old[:50_000]
+            geo_env.clear_faults()
+        else:
+            # A .part with no .part.meta: nothing says what it is a part of.
+            part.parent.mkdir(parents=True)
+            part.write_bytes(old[:50_000])
+        geo_env.clear_log()
         geo_env.store.add_ftp_file(f"{ftp_dir(series)}/suppl/{name}", new, mtime=1_700_000_000)
         report = res.plan(pattern="_counts").download(dest, progress=False)
-        if report.status[0] != "failed":
-            assert (dest / series / name).read_bytes() == new
+        assert report.status.tolist() == ["downloaded"], report.error[0]
+        assert (dest / series / name).read_bytes() == new
+        assert_no_half_files(dest, {name: new})
+        tries = gets(geo_env, name)
+        assert tries[-1].status == 200 and "Range" not in tries[-1].headers
+        if via == "plan, cut download":
+            # The resume was tried only on condition that the file was still the old one
+            # (the emulator ignores If-Range: its 206 of the new file was refused).
+            asked = tries[0].headers
+            assert asked["Range"] == "bytes=50000-"
+            assert asked["If-Range"] == "Sun, 13 Sep 2020 12:26:40 GMT"  # old mtime 1.6e9
+        else:
+            assert len(tries) == 1  # the bare part was dropped unasked
     else:
         old, new = family_soft(seed=1), family_soft(seed=2)
         geo_env.store.add_ftp_file(FAMILY, new, mtime=1_700_000_000)
