@@ -100,12 +100,17 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _complete(path: Path, job: DownloadJob) -> bool:
+async def _complete(path: Path, job: DownloadJob) -> bool:
+    """Whether ``path`` already is the file ``job`` describes (size, then MD5).
+
+    The MD5 of a multi-gigabyte file takes seconds: it is computed in a thread,
+    so the event loop (a notebook's kernel, other downloads) keeps running.
+    """
     if not path.is_file():
         return False
     if job.size is not None and path.stat().st_size != job.size:
         return False
-    return job.md5 is None or md5_of(path) == job.md5
+    return job.md5 is None or await asyncio.to_thread(md5_of, path) == job.md5
 
 
 class _Retry(Exception):
@@ -264,11 +269,11 @@ async def download_file(
     turns: the second finds the file complete and skips it.
     """
     final = job.path
-    if _complete(final, job):
+    if await _complete(final, job):
         return "skipped"
     lock = await _locked(job, Path(http.settings.cache_dir) / "locks")
     try:
-        if _complete(final, job):
+        if await _complete(final, job):
             return "skipped"
         final.parent.mkdir(parents=True, exist_ok=True)
         return await _fetch(http, job, _Partial(final), on_bytes)
