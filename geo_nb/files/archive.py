@@ -8,7 +8,8 @@ the header of the first member not yet finished, which is itself a valid tar
 stream, so finished members are not fetched twice.
 
 ``tarfile`` is synchronous, so extraction runs in a worker thread with a
-blocking HTTP client that observes the same process-wide FTP rate limit.
+blocking HTTP client that observes the same process-wide FTP rate limit and
+retries by the same policy (:mod:`geo_nb.ncbi.retry`) as every other request.
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ from pathlib import Path
 
 import httpx
 
-from ..errors import ChecksumError, GeoNBError, SizeMismatchError, UnavailableError
-from ..ncbi.http import MAX_RETRY_AFTER, USER_AGENT, retry_after, retry_delay, ssl_context
+from ..errors import (
+    ChecksumError,
+    GeoNBError,
+    NotFoundError,
+    RateLimitedError,
+    SizeMismatchError,
+    UnavailableError,
+    UnexpectedResponseError,
+)
+from ..ncbi.http import USER_AGENT, ssl_context
 from ..ncbi.ratelimit import Limiter
+from ..ncbi.retry import GiveUp, Retrying, retryable
 from ..settings import Settings
 
 __all__ = ["ArchiveExtraction", "extract_members"]
@@ -88,46 +98,58 @@ def _write_member(
     part.replace(target)
 
 
+class _Retry(Exception):
+    """A pass that failed in a way worth another one (see :func:`retryable`)."""
+
+    def __init__(self, problem: str, response: httpx.Response | None = None) -> None:
+        super().__init__(problem)
+        self.response = response
+
+
 def extract_members(
     settings: Settings, limiter: Limiter, job: ArchiveExtraction, on_bytes: Callable[[int], None]
 ) -> ArchiveExtraction:
     """Stream ``job.url`` and extract ``job.wanted``; resume after dropped connections."""
-    resume = 0
-    with httpx.Client(
-        timeout=httpx.Timeout(settings.timeout),
-        verify=ssl_context(),
-        follow_redirects=True,
-        headers={"User-Agent": USER_AGENT},
-    ) as client:
-        for attempt in range(1, settings.max_attempts + 1):
-            progress = _Progress(resume)
-            try:
-                _pass_resumable(client, job, progress, limiter, on_bytes)
-                break
-            except (httpx.TransportError, httpx.HTTPStatusError, tarfile.ReadError) as exc:
-                resume = progress.resume
-                status = (
-                    exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
-                )
-                wait = retry_after(exc.response) if isinstance(exc, httpx.HTTPStatusError) else None
-                hopeless = status == 404 or (wait is not None and wait > MAX_RETRY_AFTER)
-                if attempt == settings.max_attempts or hopeless:
-                    for name in job.wanted:
-                        if name not in job.status:
-                            job.status[name] = "failed"
-                            job.errors[name] = UnavailableError(
-                                f"{name}: extracting from {job.url.rsplit('/', 1)[-1]} failed "
-                                f"after {attempt} attempts ({type(exc).__name__}: {exc}).",
-                                url=job.url,
-                            )
+    archive = job.url.rsplit("/", 1)[-1]
+
+    def failure(give_up: GiveUp) -> str:
+        return (
+            f"extracting from {archive} failed after {give_up.tries} ({give_up.problem}"
+            f"{give_up.asked_note})."
+        )
+
+    retrying = Retrying(settings, what=job.url, message=failure, url=job.url, limiter=limiter)
+    progress = _Progress(0)
+    try:
+        with httpx.Client(
+            timeout=httpx.Timeout(settings.timeout),
+            verify=ssl_context(),
+            follow_redirects=True,
+            headers={"User-Agent": USER_AGENT},
+        ) as client:
+            while True:
+                try:
+                    _pass_resumable(client, job, progress, limiter, on_bytes)
                     break
-                time.sleep(retry_delay(attempt, retry_after=wait, status=status))
+                except httpx.TransportError as exc:
+                    time.sleep(retrying.failed_transport(exc))
+                except _Retry as exc:
+                    if exc.response is not None:
+                        time.sleep(retrying.failed_response(exc.response))
+                    else:
+                        time.sleep(retrying.failed(str(exc)))
+                except tarfile.ReadError as exc:
+                    time.sleep(retrying.failed(f"the archive stream broke off ({exc})"))
+    except (RateLimitedError, UnavailableError, NotFoundError, UnexpectedResponseError) as exc:
+        for name in job.wanted:
+            if name not in job.status:
+                job.status[name] = "failed"
+                job.errors[name] = type(exc)(f"{name}: {exc}", url=job.url)
     for name in job.wanted:
         if name not in job.status:
             job.status[name] = "failed"
             job.errors[name] = SizeMismatchError(
-                f"{name}: not found in {job.url.rsplit('/', 1)[-1]}, "
-                "although filelist.txt lists it.",
+                f"{name}: not found in {archive}, although filelist.txt lists it.",
                 url=job.url,
             )
     return job
@@ -151,10 +173,16 @@ def _pass_resumable(
     if start:
         headers["Range"] = f"bytes={start}-"
     with client.stream("GET", job.url, headers=headers) as response:
-        if response.status_code not in (200, 206) or (start and response.status_code != 206):
-            raise httpx.HTTPStatusError(
-                f"HTTP {response.status_code}", request=response.request, response=response
-            )
+        status = response.status_code
+        if retryable(status):
+            raise _Retry(f"HTTP {status}", response)
+        if status == 404:
+            raise NotFoundError(f"{job.url} does not exist on GEO's file server.", url=job.url)
+        if status not in (200, 206):
+            raise UnexpectedResponseError(f"{job.url} answered HTTP {status}.", url=job.url)
+        if start and status != 206:
+            # The server ignored the Range: the next attempt asks again.
+            raise _Retry(f"HTTP {status} to a request for bytes {start}-")
         stream = _Stream(response.iter_raw(), on_bytes)
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
             for member in tar:

@@ -4,13 +4,15 @@ A file is written to ``<name>.part`` next to its destination. When the
 connection drops, the next attempt asks for the rest with an HTTP ``Range``
 and appends. The result must have the size GEO lists (``filelist.txt`` or a
 HEAD), and the MD5 where GEO publishes one, before it is renamed to its final
-name; a file that is already complete is skipped. Destination paths are built
-only from sanitised names below the download folder.
+name; a file that is already complete is skipped. Failed attempts are retried by
+the policy every request shares (:mod:`geo_nb.ncbi.retry`). Destination paths
+are built only from sanitised names below the download folder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import re
@@ -26,14 +28,13 @@ import httpx
 from ..errors import (
     ChecksumError,
     NotFoundError,
-    RateLimitedError,
     SizeMismatchError,
-    UnavailableError,
     UnexpectedResponseError,
     UnsafePathError,
     retry_advice,
 )
-from ..ncbi.http import MAX_RETRY_AFTER, HttpClient, retry_after, retry_delay
+from ..ncbi.http import HttpClient, Service
+from ..ncbi.retry import GiveUp, Retrying, retryable
 
 __all__ = ["DownloadJob", "download_file", "md5_of", "safe_destination"]
 
@@ -100,19 +101,26 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _complete(path: Path, job: DownloadJob) -> bool:
+async def _complete(path: Path, job: DownloadJob) -> bool:
+    """Whether ``path`` already is the file ``job`` describes (size, then MD5).
+
+    The MD5 of a multi-gigabyte file takes seconds: it is computed in a thread,
+    so the event loop (a notebook's kernel, other downloads) keeps running.
+    """
     if not path.is_file():
         return False
     if job.size is not None and path.stat().st_size != job.size:
         return False
-    return job.md5 is None or md5_of(path) == job.md5
+    return job.md5 is None or await asyncio.to_thread(md5_of, path) == job.md5
 
 
 class _Retry(Exception):
-    def __init__(self, problem: str, wait: float | None = None, status: int | None = None):
+    """An attempt that failed in a way worth another one: a retryable answer, or a
+    partial file that turned out to be wrong (discarded, so the next starts over)."""
+
+    def __init__(self, problem: str, response: httpx.Response | None = None) -> None:
         super().__init__(problem)
-        self.wait = wait
-        self.status = status
+        self.response = response
 
 
 def _range_total(response: httpx.Response) -> tuple[int | None, int | None]:
@@ -201,8 +209,8 @@ async def _attempt(
                 accession=job.accession,
                 url=job.url,
             )
-        if status == 429 or status >= 500:
-            raise _Retry(f"HTTP {status}", retry_after(response), status)
+        if retryable(status):
+            raise _Retry(f"HTTP {status}", response)
         if status not in (200, 206):
             raise UnexpectedResponseError(
                 f"{job.url} answered HTTP {status}.", accession=job.accession, url=job.url
@@ -264,11 +272,11 @@ async def download_file(
     turns: the second finds the file complete and skips it.
     """
     final = job.path
-    if _complete(final, job):
+    if await _complete(final, job):
         return "skipped"
     lock = await _locked(job, Path(http.settings.cache_dir) / "locks")
     try:
-        if _complete(final, job):
+        if await _complete(final, job):
             return "skipped"
         final.parent.mkdir(parents=True, exist_ok=True)
         return await _fetch(http, job, _Partial(final), on_bytes)
@@ -276,33 +284,39 @@ async def download_file(
         lock.release()
 
 
+def _failure(job: DownloadJob, give_up: GiveUp) -> str:
+    return (
+        f"{job.path.name}: download failed after {give_up.tries} ({give_up.problem}"
+        f"{give_up.asked_note}). Run the download again later to resume where it stopped."
+    )
+
+
 async def _fetch(
     http: HttpClient, job: DownloadJob, partial: _Partial, on_bytes: Callable[[int], None]
 ) -> str:
-    attempts = http.settings.max_attempts
+    retrying = Retrying(
+        http.settings,
+        what=job.url,
+        message=functools.partial(_failure, job),
+        accession=job.accession,
+        url=job.url,
+        limiter=http.limiter(Service.FTP),
+    )
     resumed = False
-    for attempt in range(1, attempts + 1):
+    while True:
         try:
             total, again = await _attempt(http, job, partial, on_bytes)
         except SizeMismatchError:
             partial.discard()
             raise
-        except (httpx.TransportError, _Retry) as exc:
-            wait = exc.wait if isinstance(exc, _Retry) else None
-            status = exc.status if isinstance(exc, _Retry) else None
-            problem = f"{type(exc).__name__}: {exc}"
-            too_long = wait is not None and wait > MAX_RETRY_AFTER
-            if attempt == attempts or too_long:
-                asked = f"; the server asked to wait {wait:.0f} s" if too_long else ""
-                error = RateLimitedError if status == 429 else UnavailableError
-                tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
-                raise error(
-                    f"{job.path.name}: download failed after {tries} ({problem}{asked}). "
-                    "Run the download again later to resume where it stopped.",
-                    accession=job.accession,
-                    url=job.url,
-                ) from None
-            await asyncio.sleep(retry_delay(attempt, retry_after=wait, status=status))
+        except httpx.TransportError as exc:
+            await asyncio.sleep(retrying.failed_transport(exc))
+            continue
+        except _Retry as exc:
+            if exc.response is not None:
+                await asyncio.sleep(retrying.failed_response(exc.response))
+            else:
+                await asyncio.sleep(retrying.failed(str(exc)))
             continue
         resumed = resumed or again
         expected = job.size if job.size is not None else total

@@ -6,7 +6,8 @@ Every request goes through :meth:`HttpClient.request`, which
   acc.cgi and the FTP tree at 40/s, shared by the whole process, plus at most
   ``max_concurrency`` acc.cgi/FTP requests in flight per client;
 * retries 429, 5xx, timeouts and dropped connections with exponential
-  backoff and full jitter, waiting at least what ``Retry-After`` asks;
+  backoff and full jitter, waiting at least what ``Retry-After`` asks (the
+  policy of :mod:`.retry`, shared with downloads and archive extraction);
 * maps what is left to :mod:`geo_nb.errors`, with the API key redacted.
 
 4xx answers other than 429 are returned to the caller, who knows what a 404
@@ -17,13 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import functools
 import hashlib
-import logging
-import random
 import ssl
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
@@ -32,19 +29,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from .._version import __version__
-from ..errors import RateLimitedError, UnavailableError, redact
 from ..settings import Settings
 from .ratelimit import Limiter, shared_limiter
+from .retry import MAX_RETRY_AFTER, GiveUp, Retrying, retry_after, retry_delay, retryable
 
 __all__ = ["MAX_RETRY_AFTER", "HttpClient", "Service", "retry_after", "retry_delay"]
 
-log = logging.getLogger("geo_nb.http")
-
 GEO_RATE = 40.0
-MAX_RETRY_AFTER = 120.0
-_BACKOFF_BASE = 0.5
-_BACKOFF_CAP = 20.0
-
 
 USER_AGENT = f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
 
@@ -61,33 +52,6 @@ class Service(StrEnum):
     EUTILS = "eutils"
     ACC = "acc"
     FTP = "ftp"
-
-
-def retry_delay(
-    attempt: int, *, retry_after: float | None = None, status: int | None = None
-) -> float:
-    """Seconds to wait before attempt ``attempt + 1``: exponential backoff with full
-    jitter, at least what ``Retry-After`` asked, and at least 1 s after a 429."""
-    delay = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
-    if retry_after is not None:
-        return max(delay, retry_after)
-    return max(delay, 1.0) if status == 429 else delay
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """The response's ``Retry-After`` in seconds (number or HTTP date), if any."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class HttpClient:
@@ -158,9 +122,6 @@ class HttpClient:
             full["api_key"] = self.settings.api_key_value
         return full
 
-    def _redact(self, text: str) -> str:
-        return redact(text, [self.settings.api_key_value])
-
     async def request(
         self,
         service: Service,
@@ -177,45 +138,27 @@ class HttpClient:
         Raises :class:`RateLimitedError` or :class:`UnavailableError` when every
         attempt failed.
         """
-        attempts = self.settings.max_attempts
         limiter = self._limiters[service]
-        problem = ""
-        status: int | None = None
-        for attempt in range(1, attempts + 1):
+        retrying = Retrying(
+            self.settings,
+            what=url,
+            message=functools.partial(self._failure, service, url, accession),
+            accession=accession,
+            url=url,
+            limiter=limiter,
+        )
+        while True:
             self.counts[service.value] += 1
-            wait: float | None = None
             try:
                 response = await self._send(service, limiter, method, url, params, data, headers)
-            except httpx.TimeoutException:
-                problem = f"no answer within {self.settings.timeout:g} s"
-                status = None
             except httpx.TransportError as exc:
-                problem = f"connection failed ({type(exc).__name__}: {exc})"
-                status = None
+                delay = retrying.failed_transport(exc)
             else:
-                status = response.status_code
-                if status != 429 and status < 500:
+                if not retryable(response.status_code):
                     return response
-                problem = f"HTTP {status} {response.reason_phrase}".strip()
-                wait = retry_after(response)
-                if wait is not None and wait > MAX_RETRY_AFTER:
-                    break  # give up now, and hold nothing else back for that long
-                if status == 429:
-                    limiter.defer(wait if wait is not None else 1.0)
-            if attempt == attempts:
-                break
-            delay = retry_delay(attempt, retry_after=wait, status=status)
+                delay = retrying.failed_response(response)
             self.retries += 1
-            log.info(
-                "retrying %s in %.2f s (attempt %d/%d): %s",
-                self._redact(url),
-                delay,
-                attempt + 1,
-                attempts,
-                self._redact(problem),
-            )
             await asyncio.sleep(delay)
-        raise self._failure(service, url, accession, status, problem, attempt)
 
     async def _send(
         self,
@@ -266,19 +209,12 @@ class HttpClient:
             async with self._pool().stream("GET", url, headers=headers) as response:
                 yield response
 
-    def _failure(
-        self,
-        service: Service,
-        url: str,
-        accession: str | None,
-        status: int | None,
-        problem: str,
-        attempts: int,
-    ) -> RateLimitedError | UnavailableError:
+    def _failure(self, service: Service, url: str, accession: str | None, give_up: GiveUp) -> str:
+        """The message of the error a request ends with when every attempt failed."""
         where = urlsplit(url).netloc or url
         subject = f"{accession}: " if accession else ""
-        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
-        if status == 429:
+        tries = f"{give_up.tries}{give_up.asked_note}"
+        if give_up.status == 429:
             hint = (
                 "Wait a minute and try again"
                 + (
@@ -288,19 +224,13 @@ class HttpClient:
                 )
                 + "."
             )
-            return RateLimitedError(
-                f"{subject}NCBI ({where}) kept answering 429 Too Many Requests ({tries}). {hint}",
-                accession=accession,
-                url=self._redact(url),
-            )
+            return f"{subject}NCBI ({where}) kept answering 429 Too Many Requests ({tries}). {hint}"
         hint = (
             "NCBI may be down or overloaded: try again later"
-            if status
+            if give_up.status
             else "Check your network connection (or proxy), or raise GEO_NB_TIMEOUT"
         )
-        return UnavailableError(
-            f"{subject}{service.value} request to {where} failed: {self._redact(problem)} "
-            f"({tries}). {hint}.",
-            accession=accession,
-            url=self._redact(url),
+        return (
+            f"{subject}{service.value} request to {where} failed: {give_up.problem} "
+            f"({tries}). {hint}."
         )
