@@ -20,6 +20,7 @@ from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
+from .experiment import Design, design
 from .files.classify import FileKind, classify_file
 from .files.plan import DownloadPlan
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
@@ -31,6 +32,7 @@ from .result import GEOResult
 from .settings import Settings
 
 __all__ = [
+    "Design",
     "DownloadPlan",
     "FetchFailedError",
     "FileKind",
@@ -55,6 +57,7 @@ __all__ = [
     "classify_file",
     "clear_cache",
     "demo_catalog",
+    "design",
     "errors",
     "fetch",
     "load_geoparse",

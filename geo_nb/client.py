@@ -70,9 +70,6 @@ class GEOClient:
         self.http = HttpClient(self.settings)
         self.cache = disk_cache(self.settings)
         self.digests = DigestStore(self.cache, self.settings)
-        # Temporary files of writers that were killed: harmless (reads skip them), but
-        # they should not pile up.
-        self.cache.prune_once()
 
     def __repr__(self) -> str:
         s = self.settings

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import FetchFailedError
+from .experiment import Design, design
 from .files.plan import (
     NARROWING_FILTERS,
     DownloadPlan,
@@ -104,6 +105,20 @@ class GEOResult:
     def errors(self) -> pd.DataFrame:
         """One row per accession that failed: accession, kind, message."""
         return errors_frame(self._records)
+
+    def design(self, series: str | list[str] | None = None) -> Design:
+        """The experimental design of each series (or of ``series``): what varies.
+
+        ``.factors`` has one row per sample with only the characteristics that
+        vary, ``.groups`` the combinations that occur with their replicate
+        counts, ``.summary`` the levels of each factor, ``.constant`` what every
+        sample shares. Tag spellings are merged and packed values split; the
+        rules are in :mod:`geo_nb.experiment`. :attr:`samples` is unchanged.
+
+        Example:
+            >>> # res.design().groups      # e.g. genotype x treatment, n_samples
+        """
+        return design(self.samples, series)
 
     def raise_for_errors(self) -> GEOResult:
         """Raise :class:`~geo_nb.errors.FetchFailedError` if any accession failed.
