@@ -43,7 +43,8 @@ def test_environment_variable_switches_everything_to_the_recordings() -> None:
     out = run(
         "import geo_nb, threading\n"
         "s = geo_nb.Settings()  # only reads the environment: no server yet\n"
-        "print(s.offline, s.acc_url.startswith('https://www.ncbi'), threading.active_count())\n"
+        "ncbi = s.acc_url.startswith('https://www.ncbi')\n"
+        "print(s.offline_demo, ncbi, threading.active_count())\n"
         "c = geo_nb.GEOClient()  # making a client starts the demo and points at it\n"
         "s = c.settings\n"
         "print(s.acc_url.startswith('http://127.0.0.1:'), 'geo_nb-offline-' in str(s.cache_dir))\n"
