@@ -23,6 +23,7 @@ from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .experiment import Design, design
 from .files.classify import FileKind, classify_file
 from .files.plan import DownloadPlan
+from .files.receipt import verify
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .offline import check_connection, demo_catalog, use_offline_demo
 from .parse.matrix import SeriesMatrix
@@ -65,6 +66,7 @@ __all__ = [
     "load_series_matrix",
     "search",
     "use_offline_demo",
+    "verify",
 ]
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import html
 import warnings
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from . import exports
 from .errors import FetchFailedError
 from .experiment import Design, design
 from .files.plan import (
@@ -119,6 +121,28 @@ class GEOResult:
             >>> # res.design().groups      # e.g. genotype x treatment, n_samples
         """
         return design(self.samples, series)
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write every frame as ``<frame>.csv`` (lists as JSON); see :mod:`geo_nb.exports`."""
+        return exports.to_csv(self, directory)
+
+    def to_parquet(self, directory: str | Path) -> list[Path]:
+        """Write every frame as ``<frame>.parquet``; lists stay lists (``[export]`` extra)."""
+        return exports.to_parquet(self, directory)
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write one workbook, a sheet per frame (``[export]`` extra)."""
+        return exports.to_excel(self, path)
+
+    def to_pep(self, directory: str | Path, **keywords: Any) -> Path:
+        """Write a PEP 2.1 project (and an nf-core ``samplesheet.csv`` with runs); see
+        :func:`geo_nb.exports.to_pep`."""
+        return exports.to_pep(self, directory, **keywords)
+
+    def to_samplesheet(self, path: str | Path, **keywords: Any) -> Path:
+        """Write an nf-core/rnaseq sample sheet of the runs; see
+        :func:`geo_nb.exports.to_samplesheet`."""
+        return exports.to_samplesheet(self, path, **keywords)
 
     def raise_for_errors(self) -> GEOResult:
         """Raise :class:`~geo_nb.errors.FetchFailedError` if any accession failed.
