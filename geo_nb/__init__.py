@@ -18,6 +18,7 @@ from . import errors
 from ._version import __version__
 from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
+from .catalog_db import Catalog, catalog
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .experiment import Design, design
@@ -33,6 +34,7 @@ from .result import GEOResult
 from .settings import Settings
 
 __all__ = [
+    "Catalog",
     "Design",
     "DownloadPlan",
     "FetchFailedError",
@@ -54,6 +56,7 @@ __all__ = [
     "afetch",
     "asearch",
     "cache_info",
+    "catalog",
     "check_connection",
     "classify_file",
     "clear_cache",
