@@ -23,15 +23,18 @@ from ._aio import gather_or_cancel
 from .accessions import normalize_accessions
 from .caches import disk_cache
 from .digests import DigestStore
-from .errors import GeoNBError, UnexpectedResponseError
+from .errors import BlockedError, GeoNBError, UnexpectedResponseError
 from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder_key, unsized
+from .metadata import MetadataSources, durable
 from .ncbi.acc import acc_params, check_soft
 from .ncbi.cache import cache_key, memory_cache
 from .ncbi.eutils import SearchFilters, build_term, run_search
 from .ncbi.http import HttpClient, Service
+from .ncbi.sources import AccTicket
 from .ncbi.urls import rewrite_url
 from .offline import resolve_settings
 from .parse.convert import Converted, convert_entities
+from .parse.family import complete_series
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
@@ -142,13 +145,14 @@ class GEOClient:
         listings = ProgressReporter("inventory", _series_count(wanted), callbacks if files else [])
         reader = FolderReader(self.http, self.cache, self.settings)
         folders: dict[str, SeriesFolder] = {}
+        sources = MetadataSources(self, metadata)
 
         async def one(accession: str) -> list[Converted | FetchError]:
             with_folder = files and accession.startswith("GSE")
             if not refresh:
                 self._warm(accession, with_folder)
             try:
-                converted, fetched_at = await self._record(accession, refresh=refresh)
+                converted, fetched_at = await sources.record(accession, refresh=refresh)
             except Exception as exc:
                 metadata.advance(accession, ok=False)
                 if with_folder:
@@ -167,7 +171,7 @@ class GEOClient:
                 except Exception as exc:
                     listings.advance(accession, ok=False)
                     outcome.append(_failure(accession, exc))
-            if folder is not None or not with_folder:
+            if (folder is not None or not with_folder) and durable(converted):
                 self.digests.save(accession, converted, fetched_at, folder, force=refresh)
             return outcome
 
@@ -187,6 +191,7 @@ class GEOClient:
         finally:
             metadata.finish()
             listings.finish()
+            await sources.aclose()
         records = _assemble(requested, outcomes)
         if files:
             rows = build_inventory(records, folders, self.settings.ftp_url)
@@ -250,8 +255,11 @@ class GEOClient:
         if need_folder and folder is not None:
             memory_cache.put(folder_key, folder)
 
-    async def _record(self, accession: str, *, refresh: bool) -> tuple[Converted, float]:
-        """The accession's records and when their answer was fetched."""
+    async def _record(
+        self, accession: str, *, refresh: bool, ticket: AccTicket | None = None
+    ) -> tuple[Converted, float]:
+        """The accession's acc.cgi records and when their answer was fetched; ``ticket``
+        is taken before a request is sent (see :class:`~geo_nb.ncbi.sources.AccBreaker`)."""
         settings = self.settings
         memory_key = self._memory_keys(accession)[0]
         if not refresh:
@@ -264,11 +272,14 @@ class GEOClient:
         body, fetched_at = entry if entry is not None else (None, time.time())
         fetched = body is None
         if body is None:
+            if ticket is not None:
+                await ticket.take()
             response = await self.http.request(
                 Service.ACC, "GET", settings.acc_url, params=params, accession=accession
             )
             if response.status_code != 200:
-                raise UnexpectedResponseError(
+                refused = BlockedError if response.status_code == 403 else UnexpectedResponseError
+                raise refused(
                     f"{accession}: acc.cgi answered HTTP {response.status_code}. Try again later.",
                     accession=accession,
                     url=str(response.url),
@@ -291,7 +302,7 @@ class GEOClient:
         url = f"{self.settings.acc_url}?acc={accession}"
         text = body.decode("utf-8", errors="replace")
         check_soft(text, accession, url, offline=self.settings.offline_demo)
-        entities = parse_soft(body, source=f"acc.cgi response for {accession}")
+        entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         _check_requested(accession, converted, url)
         if cache_as is not None:
@@ -386,10 +397,14 @@ def _assemble(wanted: list[str], outcomes: Sequence[Converted | FetchError]) -> 
         got_series, got_samples, got_platforms = outcome
         for s in got_series:
             series.setdefault(s.accession, s)
+        # A sample or platform fetched alone from a thin esummary summary gives way to
+        # the same record read with a series.
         for m in got_samples:
-            samples.setdefault(m.accession, m)
+            if m.accession not in samples or samples[m.accession].record_source == "esummary":
+                samples[m.accession] = m
         for p in got_platforms:
-            platforms.setdefault(p.accession, p)
+            if p.accession not in platforms or platforms[p.accession].record_source == "esummary":
+                platforms[p.accession] = p
     return GEORecords(
         requested=wanted,
         series=list(series.values()),

@@ -22,12 +22,14 @@ __all__ = [
     "FetchError",
     "GEORecords",
     "Platform",
+    "RecordSource",
     "Sample",
     "Series",
     "SupplementaryFile",
 ]
 
 Level = Literal["series", "sample", "platform", "archive_member"]
+RecordSource = Literal["acc", "series_matrix", "family_soft", "esummary"]
 
 
 class _Record(BaseModel):
@@ -82,6 +84,9 @@ class _Entity(_Record):
     published: dt.date | None = None
     supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
     attributes: dict[str, list[str]] = Field(default_factory=dict)
+    record_source: RecordSource = "acc"
+    """Where the record came from: ``acc`` (acc.cgi), ``series_matrix`` or
+    ``family_soft`` (GEO's FTP tree) or ``esummary`` (E-utilities)."""
 
 
 class Sample(_Entity):

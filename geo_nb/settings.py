@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -45,9 +45,11 @@ ENV_VARS: dict[str, str] = {
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
     "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
     "offline_demo": "GEO_NB_OFFLINE",
+    "metadata_source": "GEO_NB_METADATA_SOURCE",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
+MetadataSource = Literal["auto", "acc", "ftp"]
 
 
 def _env(field: str, default: Any = None) -> Any:
@@ -86,6 +88,8 @@ class Settings(BaseModel):
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
     cache_max_bytes     GEO_NB_CACHE_MAX_BYTES     2 GiB of cached answers (least recently used go)
     offline_demo        GEO_NB_OFFLINE             false (true: the offline demo's recordings)
+    metadata_source     GEO_NB_METADATA_SOURCE     auto: acc.cgi, the FTP tree when acc.cgi fails
+                                                   (``acc``: acc.cgi only; ``ftp``: FTP first)
     ==================  =========================  ===============================================
     """
 
@@ -109,6 +113,11 @@ class Settings(BaseModel):
         description="True in the offline demo: answers come from recordings, which never change.",
     )
     tool: str = "geo_nb"
+    metadata_source: MetadataSource = Field(
+        default_factory=lambda: _env("metadata_source", "auto"),
+        description="Where records come from: acc.cgi, falling back to GEO's FTP tree and "
+        "E-utilities summaries (auto), acc.cgi only (acc), or the FTP tree first (ftp).",
+    )
 
     def __init__(self, **data: Any) -> None:
         # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline_demo``;
@@ -125,6 +134,11 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value
+
+    @field_validator("metadata_source", mode="before")
+    @classmethod
+    def _lower_source(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("email")
     @classmethod
