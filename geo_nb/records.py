@@ -27,7 +27,8 @@ __all__ = [
     "SupplementaryFile",
 ]
 
-Level = Literal["series", "sample", "platform", "archive_member"]
+#: ``ncbi``: a file NCBI computed (RNA-seq counts), not one the submitter deposited.
+Level = Literal["series", "sample", "platform", "archive_member", "ncbi"]
 
 
 class _Record(BaseModel):

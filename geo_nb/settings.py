@@ -30,6 +30,7 @@ __all__ = ["DEFAULT_URLS", "ENV_VARS", "Settings", "default_cache_dir"]
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 DEFAULT_ACC_URL = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi"
 DEFAULT_FTP_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
+DEFAULT_DOWNLOAD_URL = "https://www.ncbi.nlm.nih.gov/geo/download"
 
 #: Field name -> environment variable that sets it.
 ENV_VARS: dict[str, str] = {
@@ -45,6 +46,7 @@ ENV_VARS: dict[str, str] = {
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
     "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
     "offline": "GEO_NB_OFFLINE",
+    "download_url": "GEO_NB_DOWNLOAD_URL",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -65,6 +67,7 @@ DEFAULT_URLS: dict[str, str] = {
     "eutils_url": DEFAULT_EUTILS_URL,
     "acc_url": DEFAULT_ACC_URL,
     "ftp_url": DEFAULT_FTP_URL,
+    "download_url": DEFAULT_DOWNLOAD_URL,
 }
 
 
@@ -86,6 +89,7 @@ class Settings(BaseModel):
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
     cache_max_bytes     GEO_NB_CACHE_MAX_BYTES     2 GiB of cached answers (least recently used go)
     offline             GEO_NB_OFFLINE             false (true: the offline demo's recordings)
+    download_url        GEO_NB_DOWNLOAD_URL        https://www.ncbi.nlm.nih.gov/geo/download
     ==================  =========================  ===============================================
     """
 
@@ -109,6 +113,10 @@ class Settings(BaseModel):
         description="True in the offline demo: answers come from recordings, which never change.",
     )
     tool: str = "geo_nb"
+    download_url: str = Field(
+        default_factory=lambda: _env("download_url", DEFAULT_DOWNLOAD_URL),
+        description="GEO's download service: NCBI-computed RNA-seq counts.",
+    )
 
     def __init__(self, **data: Any) -> None:
         # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline``;
@@ -118,7 +126,7 @@ class Settings(BaseModel):
         except ValidationError as exc:
             raise ConfigError(_explain(exc)) from None
 
-    @field_validator("eutils_url", "acc_url", "ftp_url")
+    @field_validator("eutils_url", "acc_url", "ftp_url", "download_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")

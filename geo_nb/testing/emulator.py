@@ -7,6 +7,7 @@ import random
 import threading
 from types import TracebackType
 
+from .downloads import DownloadFiles
 from .eutils import EUtils
 from .faults import FaultInjector, FaultRule
 from .ratelimit import RateLimiter
@@ -30,7 +31,8 @@ class NCBIEmulator:
     be changed while the server runs. ``seed`` makes fault probabilities and
     WebEnv strings reproducible. ``store`` is the :class:`DataStore` served;
     ``fault_injector``, ``request_log`` and ``eutils_service`` are the parts the
-    HTTP layer uses (prefer the methods below).
+    HTTP layer uses (prefer the methods below). ``downloads`` holds NCBI-generated
+    files (RNA-seq counts, NCBI Gene's ``gene_info``).
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class NCBIEmulator:
         port: int = 0,
     ) -> None:
         self.store = DataStore(data_dir)
+        self.downloads = DownloadFiles(data_dir)
         self.latency = latency
         self.bandwidth = bandwidth
         self.enforce_rate_limit = enforce_rate_limit
@@ -55,7 +58,9 @@ class NCBIEmulator:
         self._rng_lock = threading.Lock()
         self.fault_injector = FaultInjector(self._rng, self._rng_lock)
         self._limiter = RateLimiter()
-        self.eutils_service = EUtils(self.store, random.Random(seed), self._limiter)
+        self.eutils_service = EUtils(
+            self.store, random.Random(seed), self._limiter, downloads=self.downloads
+        )
         self.request_log = RequestLog()
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -135,12 +140,18 @@ class NCBIEmulator:
         """Base URL of the GEO FTP tree (``.../geo``)."""
         return self.base_url + "/geo"
 
+    @property
+    def download_url(self) -> str:
+        """Base URL of GEO's download service (``.../geo/download``): NCBI's counts files."""
+        return self.base_url + "/geo/download"
+
     def env(self) -> dict[str, str]:
         """The environment variables that point geo_nb at this emulator."""
         return {
             "GEO_NB_EUTILS_URL": self.eutils_url,
             "GEO_NB_ACC_URL": self.acc_url,
             "GEO_NB_FTP_URL": self.ftp_url,
+            "GEO_NB_DOWNLOAD_URL": self.download_url,
         }
 
     # ---- faults and observation ------------------------------------------------------
