@@ -21,8 +21,10 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 __all__ = [
+    "AlignmentError",
     "ChecksumError",
     "ConfigError",
+    "DownloadFailedError",
     "FetchFailedError",
     "GeoNBError",
     "InvalidAccessionError",
@@ -215,3 +217,19 @@ class FetchFailedError(GeoNBError):
         super().__init__(
             f"{len(self.errors)} accession(s) could not be fetched:\n" + "\n".join(lines)
         )
+
+
+class AlignmentError(GeoNBError, ValueError):
+    """A matrix's columns and a series' samples do not match one to one.
+
+    The message names the columns that match no sample and the samples that
+    have no column; nothing is aligned silently.
+    """
+
+    kind = "alignment"
+
+
+class DownloadFailedError(NCBIError):
+    """A file a loader needs could not be downloaded (the message says why)."""
+
+    kind = "download_failed"

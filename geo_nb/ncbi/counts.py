@@ -54,9 +54,11 @@ __all__ = [
     "GENOMES",
     "KINDS",
     "CountsKind",
+    "counts_file",
     "counts_file_name",
     "counts_rows",
     "counts_url",
+    "find_counts_files",
     "gene_info_url",
     "parse_counts_name",
     "series_organisms",
@@ -173,7 +175,10 @@ async def _head_size(http: HttpClient, url: str, accession: str) -> int | None:
     return int(length) if length.isdigit() else None
 
 
-def _row(download_url: str, accession: str, name: str, size: int | None) -> SupplementaryFile:
+def counts_file(
+    download_url: str, accession: str, name: str, size: int | None
+) -> SupplementaryFile:
+    """The inventory row of one NCBI counts file (level ``ncbi``)."""
     url = counts_url(download_url, accession, name)
     return SupplementaryFile(
         owner=accession,
@@ -190,10 +195,10 @@ def _row(download_url: str, accession: str, name: str, size: int | None) -> Supp
     )
 
 
-async def _sized(
+async def find_counts_files(
     http: HttpClient, accession: str, organisms: list[str]
 ) -> list[tuple[str, int | None]]:
-    """(name, size) of every counts file the series has (404s left out)."""
+    """(name, size) of every counts file the series has for ``organisms`` (404s left out)."""
     download_url = http.settings.download_url
     names = [counts_file_name(accession, k, o) for o in organisms for k in KINDS]
 
@@ -253,7 +258,7 @@ async def counts_rows(
 
         async def size(accession: str) -> None:
             try:
-                files = await _sized(http, accession, wanted[accession])
+                files = await find_counts_files(http, accession, wanted[accession])
             except GeoNBError as exc:
                 errors.append(_failure(accession, exc))
                 return
@@ -262,7 +267,7 @@ async def counts_rows(
 
         await gather_or_cancel(size(a) for a in pending if a in have)
     rows = [
-        _row(download_url, accession, name, size)
+        counts_file(download_url, accession, name, size)
         for accession in wanted
         for name, size in known.get(accession, [])
     ]

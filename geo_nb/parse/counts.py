@@ -1,0 +1,94 @@
+"""NCBI counts tables and NCBI Gene's ``gene_info`` -> pandas.
+
+NCBI's counts files are tab-separated: ``GeneID`` then one column per GSM, one
+row per gene (39,376 for human). They are read with pandas' pyarrow engine where
+pyarrow is installed (``bench/matrices.py`` measures it against the C engine and
+anndata's reader), else with the C engine. Raw counts become ``Int64``, TPM and
+FPKM ``float64``. These functions read local files only.
+
+Example:
+    >>> import io
+    >>> table = io.BytesIO(b"GeneID\\tGSM1\\tGSM2\\n1\\t5\\t0\\n2\\t7\\t3\\n")
+    >>> frame = read_counts(table, kind="raw")
+    >>> frame.loc[2].tolist(), str(frame.dtypes["GSM1"])
+    ([7, 3], 'Int64')
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import IO, Any, cast
+
+import pandas as pd
+
+from ..errors import ParseError
+
+__all__ = ["csv_engine", "read_counts", "read_gene_symbols"]
+
+Source = str | Path | IO[bytes]
+
+
+def csv_engine() -> str:
+    """``"pyarrow"`` when pyarrow is installed (faster on large tables), else ``"c"``."""
+    return "pyarrow" if importlib.util.find_spec("pyarrow") is not None else "c"
+
+
+def _name(source: Source) -> str:
+    return str(source) if isinstance(source, str | Path) else "the counts table"
+
+
+def read_counts(source: Source, *, kind: str = "raw") -> pd.DataFrame:
+    """A counts table indexed by ``GeneID`` (int64), one column per sample.
+
+    ``kind="raw"`` gives ``Int64`` columns; ``"tpm"``/``"fpkm"`` ``float64``.
+    Raises :class:`ParseError` when the table is not an NCBI counts table (no
+    ``GeneID`` column, values that are not numbers, duplicated genes).
+    """
+    try:
+        frame: pd.DataFrame = pd.read_csv(
+            cast(Any, source), sep="\t", engine=cast(Any, csv_engine())
+        )
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise ParseError(f"{_name(source)} is not a readable counts table: {exc}") from None
+    if frame.columns.empty or frame.columns[0] != "GeneID":
+        raise ParseError(
+            f"{_name(source)} is not an NCBI counts table: its first column is "
+            f"{(frame.columns[0] if len(frame.columns) else 'missing')!r}, not 'GeneID'."
+        )
+    try:
+        frame = frame.set_index(frame["GeneID"].astype("int64")).drop(columns="GeneID")
+        frame = frame.astype("Int64" if kind == "raw" else "float64")
+    except (ValueError, TypeError) as exc:
+        raise ParseError(f"{_name(source)} holds values that are not numbers: {exc}") from None
+    if frame.index.has_duplicates:
+        repeated = frame.index[frame.index.duplicated()][:5].tolist()
+        raise ParseError(f"{_name(source)} lists genes twice: {repeated}.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_gene_symbols(source: Source) -> pd.Series:
+    """GeneID -> Symbol from an NCBI Gene ``gene_info`` file (``#tax_id GeneID Symbol ...``).
+
+    Example:
+        >>> import io
+        >>> info = io.BytesIO(b"#tax_id\\tGeneID\\tSymbol\\tLocusTag\\n9606\\t1\\tA1BG\\t-\\n")
+        >>> read_gene_symbols(info).to_dict()
+        {1: 'A1BG'}
+    """
+    try:
+        frame: pd.DataFrame = pd.read_csv(
+            cast(Any, source),
+            sep="\t",
+            usecols=["GeneID", "Symbol"],
+            engine=cast(Any, csv_engine()),
+            dtype=str,
+        )
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise ParseError(f"{_name(source)} is not an NCBI gene_info file: {exc}") from None
+    frame = frame.dropna(subset=["GeneID"])
+    symbols = pd.Series(
+        frame["Symbol"].to_numpy(), index=frame["GeneID"].astype("int64"), dtype="string"
+    )
+    return symbols[~symbols.index.duplicated()].rename("symbol").rename_axis("GeneID")
