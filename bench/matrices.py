@@ -12,7 +12,8 @@ are reported, and every reader's result is checked against what was written
   (when scanpy is installed) and geo_nb's ``read_mex`` (which picks the fastest).
 * Counts: NCBI's counts layout (``GeneID`` + 100 GSM columns, 40,000 genes, gzipped
   TSV): pandas' C engine, pandas' pyarrow engine, ``anndata.io.read_text`` and
-  geo_nb's ``read_counts`` (``Int64`` columns, as ``res.counts`` returns).
+  geo_nb's ``read_counts`` (``Int64`` columns, as ``res.counts`` returns: the others
+  give int64 or float32, so geo_nb does a little more).
 
 The data are synthetic (seeded random counts with a realistic share of zeros): only
 the shape matters here. Standalone; prints a Markdown section (``--json`` prints the
@@ -104,50 +105,61 @@ def make_table(path: Path, shape: tuple[int, int], seed: int = 0) -> Json:
 # ---- one measurement (in its own process) ------------------------------------------------
 
 
-def _read_mtx(reader: str, folder: Path) -> tuple[tuple[int, int], int, int]:
+def _read_mtx(reader: str, folder: Path) -> Any:
+    """What the reader returns (checked after the clock stops)."""
     if reader == "scanpy":
         import scanpy
 
-        adata = scanpy.read_10x_mtx(folder, var_names="gene_ids", cache=False)
-        return (adata.n_vars, adata.n_obs), int(adata.X.nnz), int(adata.X.sum())
+        return scanpy.read_10x_mtx(folder, var_names="gene_ids", cache=False)
     if reader == "geo_nb":
         from geo_nb.parse.tenx import read_mex
 
-        tenx = read_mex(
+        return read_mex(
             folder / "matrix.mtx.gz", folder / "features.tsv.gz", folder / "barcodes.tsv.gz"
         )
-        cells, genes = tenx.matrix.shape
-        return (genes, cells), int(tenx.matrix.nnz), int(tenx.matrix.sum())
     with gzip.open(folder / "matrix.mtx.gz", "rb") as handle:
         if reader == "fast_matrix_market":
             import fast_matrix_market
 
-            matrix = fast_matrix_market.mmread(handle)
-        else:
-            import scipy.io
+            return fast_matrix_market.mmread(handle)
+        import scipy.io
 
-            matrix = scipy.io.mmread(handle)
-    return tuple(matrix.shape), int(matrix.nnz), int(matrix.sum())  # type: ignore[return-value]
+        return scipy.io.mmread(handle)
 
 
-def _read_table(reader: str, path: Path) -> tuple[tuple[int, int], int]:
+def _check_mtx(reader: str, found: Any) -> Json:
+    """Shape (genes x cells), non-zeros and sum of what a reader returned."""
+    if reader == "scanpy":
+        matrix, shape = found.X.tocsr(), [found.n_vars, found.n_obs]
+    elif reader == "geo_nb":
+        matrix = found.matrix.tocsr()
+        shape = [matrix.shape[1], matrix.shape[0]]
+    else:
+        matrix, shape = found.tocsr(), list(found.shape)
+    return {"shape": shape, "nnz": int(matrix.nnz), "sum": int(matrix.sum())}
+
+
+def _read_table(reader: str, path: Path) -> Any:
+    """What the reader returns (checked after the clock stops)."""
     if reader == "geo_nb":
         from geo_nb.parse.counts import read_counts
 
-        frame = read_counts(path, kind="raw")
-        return frame.shape, int(frame.sum().sum())
+        return read_counts(path, kind="raw")
     if reader == "anndata":
         import anndata
 
-        adata = anndata.io.read_text(path, delimiter="\t", first_column_names=True)
-        return adata.shape, int(round(float(adata.X.sum(dtype="float64"))))
+        return anndata.io.read_text(path, delimiter="\t", first_column_names=True)
     import pandas as pd
 
-    engine = "pyarrow" if reader == "pandas_pyarrow" else "c"
-    frame = pd.read_csv(path, sep="\t", index_col=0 if engine == "c" else None, engine=engine)
-    if engine == "pyarrow":
-        frame = frame.set_index("GeneID")
-    return frame.shape, int(frame.to_numpy().sum())
+    if reader == "pandas_pyarrow":
+        return pd.read_csv(path, sep="\t", engine="pyarrow").set_index("GeneID")
+    return pd.read_csv(path, sep="\t", index_col=0, engine="c")
+
+
+def _check_table(reader: str, found: Any) -> Json:
+    if reader == "anndata":
+        return {"shape": list(found.shape), "sum": round(float(found.X.sum(dtype="float64")))}
+    return {"shape": list(found.shape), "sum": int(found.to_numpy(dtype="int64").sum())}
 
 
 _MODULES = {
@@ -180,22 +192,16 @@ def measure(kind: str, reader: str, path: Path) -> Json:
     import importlib
 
     modules = _MODULES.get(reader) or (
-        ["geo_nb.parse.tenx", "fast_matrix_market"]
-        if kind == "mtx"
-        else ["geo_nb.parse.counts", "pyarrow.csv"]
+        ["geo_nb.parse.tenx", "fast_matrix_market"] if kind == "mtx" else ["geo_nb.parse.counts"]
     )
     for module in modules:
         importlib.import_module(module)
     baseline = _peak_mb()
     started = time.perf_counter()
-    if kind == "mtx":
-        shape, nnz, total = _read_mtx(reader, path)
-        found: Json = {"shape": list(shape), "nnz": nnz, "sum": total}
-    else:
-        table_shape, total = _read_table(reader, path)
-        found = {"shape": list(table_shape), "sum": total}
+    result = _read_mtx(reader, path) if kind == "mtx" else _read_table(reader, path)
     seconds = time.perf_counter() - started
     peak = _peak_mb()
+    found = _check_mtx(reader, result) if kind == "mtx" else _check_table(reader, result)
     return {
         "seconds": seconds,
         "peak_mb": round(peak, 1),
@@ -274,7 +280,7 @@ NAMES = {
     "fast_matrix_market": "`fast_matrix_market.mmread`",
     "scanpy": "scanpy `read_10x_mtx` (matrix + features + barcodes)",
     "geo_nb_mtx": "geo_nb `read_mex` (fast_matrix_market + features + barcodes)",
-    "geo_nb_table": "geo_nb `read_counts` (pyarrow engine, `Int64` columns)",
+    "geo_nb_table": "geo_nb `read_counts` (C engine, straight into `Int64` columns)",
     "pandas_c": "pandas `read_csv`, C engine",
     "pandas_pyarrow": "pandas `read_csv`, pyarrow engine",
     "anndata": "`anndata.io.read_text`",

@@ -81,6 +81,18 @@ def targets(r: Json) -> list[Json]:
             r["search"]["rate_limit_violations"] == 0,
         ),
     ]
+    if "matrices" in r:
+        m = r["matrices"]
+        for kind, what in (("mtx", "30 MB 10x matrix"), ("table", "40,000 x 100 counts table")):
+            ours, best = m[kind]["geo_nb"]["seconds"], m[kind][m[f"{kind}_best_other"]]["seconds"]
+            rows.append(
+                (
+                    f"Reading a {what}: geo_nb vs the best other reader",
+                    "<= 1.1x",
+                    f"{ours:.2f} s vs {best:.2f} s ({m[f'{kind}_best_other']})",
+                    bool(m[f"{kind}_pass"]),
+                )
+            )
     return [{"target": a, "goal": b, "measured": c, "pass": d} for a, b, c, d in rows]
 
 
@@ -460,6 +472,11 @@ def render(r: Json) -> str:
         + f", size verified: {d['verified_size']}. No target; kept from the earlier "
         "`bench/inventory.py`.\n"
     )
+
+    if "matrices" in r:
+        from matrices import markdown as matrices_markdown
+
+        add("\n" + matrices_markdown(r["matrices"]).replace("## ", "## 7. ", 1))
 
     add("## Performance problems this suite found in geo_nb\n")
     add(findings(r))

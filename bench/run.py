@@ -23,6 +23,10 @@ interpretation) and ``bench/out/results.json`` (every raw number).
    script and kernel start.
 6. File inventory and a resumed download (``bench/inventory.py``, run as is): kept
    from the earlier benchmark scripts, no target.
+7. Reading matrices (``bench/matrices.py``): a 30 MB 10x matrix and a 40,000 x 100
+   counts table, geo_nb's readers against scipy, fast_matrix_market, scanpy, pandas
+   and anndata. Why: ``res.to_anndata`` and ``res.counts`` should read no slower than
+   the best of them.
 
 ``--quick`` runs everything at toy sizes to check the suite itself; its report goes
 to ``bench/out/RESULTS.quick.md`` and ``RESULTS.md`` is left alone.
@@ -562,6 +566,14 @@ def bench_inventory(cfg: argparse.Namespace) -> Json:
     return result
 
 
+def bench_matrices(cfg: argparse.Namespace) -> Json:
+    """``bench/matrices.py --json`` (synthetic files, each reader in a fresh process)."""
+    args = [str(BENCH / "matrices.py"), "--json", "--reps", str(cfg.reps)]
+    out = _run([*args, *(["--quick"] if cfg.quick else [])], "bench/matrices.py")
+    result: Json = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 # ---- evidence for the findings ---------------------------------------------------------
 
 
@@ -694,6 +706,7 @@ def main() -> None:
             "evidence_gzip": lambda: bench_evidence_gzip(paths),
             "import": lambda: bench_import(cfg),
             "inventory": lambda: bench_inventory(cfg),
+            "matrices": lambda: bench_matrices(cfg),
         }
         for name, run in offline.items():
             log(name)

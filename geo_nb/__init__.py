@@ -16,12 +16,14 @@ from typing import Any
 
 from . import errors
 from ._version import __version__
+from .analysis import load_ncbi_counts
 from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .files.classify import FileKind, classify_file
 from .files.plan import DownloadPlan
+from .folders import list_files
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .offline import check_connection, demo_catalog, use_offline_demo
 from .parse.matrix import SeriesMatrix
@@ -57,7 +59,9 @@ __all__ = [
     "demo_catalog",
     "errors",
     "fetch",
+    "list_files",
     "load_geoparse",
+    "load_ncbi_counts",
     "load_series_matrices",
     "load_series_matrix",
     "search",

@@ -150,3 +150,16 @@ def test_10x_files_of_a_stranger_are_refused(geo_env: NCBIEmulator) -> None:
         geo_nb._sync.run_sync(
             ato_anndata(rows, res.samples, [SERIES], SERIES, Settings(), source="10x")
         )
+
+
+def test_list_files_shows_the_single_cell_demo_series(geo_env: NCBIEmulator) -> None:
+    """GSE125065: GEO's real filelist.txt of a 10x series (no record of it is bundled)."""
+    files = geo_nb.list_files("GSE125065")
+    assert [r.service for r in geo_env.requests] == ["ftp", "ftp"]  # listing + filelist.txt
+    tar = files[files["name"] == "GSE125065_RAW.tar"].iloc[0]
+    assert tar["size_bytes"] == 61061120 and tar["size_source"] == "filelist"
+    cells = files[files["category"] == "single_cell"]
+    assert len(cells) == 6 and set(cells["accession"]) == {"GSM3562050", "GSM3562051"}
+    assert cells["size_exact"].all() and int(cells["size_bytes"].sum()) == 61046787
+    assert cells.loc[cells["name"].str.endswith("matrix.mtx.gz"), "format"].tolist() == ["MTX"] * 2
+    assert geo_nb.list_files("GSE146540")["level"].tolist() == ["series"]
