@@ -299,7 +299,7 @@ NAMES = {
     "scanpy": "scanpy `read_10x_mtx` (matrix + features + barcodes)",
     "geo_nb_fmm": "geo_nb `read_mex` with the `fast_matrix_market` package + features + barcodes",
     "geo_nb_mtx": "geo_nb `read_mex`: `scipy.io.mmread` + features + barcodes",
-    "geo_nb_table": "geo_nb `read_counts` (C engine, straight into `Int64` columns)",
+    "geo_nb_table": "geo_nb `read_counts` (pyarrow engine, straight into `Int64` columns)",
     "pandas_c": "pandas `read_csv`, C engine",
     "pandas_pyarrow": "pandas `read_csv`, pyarrow engine",
     "anndata": "`anndata.io.read_text`",

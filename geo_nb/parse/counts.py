@@ -1,10 +1,11 @@
 """NCBI counts tables and NCBI Gene's ``gene_info`` -> pandas.
 
 NCBI's counts files are tab-separated: ``GeneID`` then one column per GSM, one
-row per gene (39,376 for human). They are read with pandas' C engine straight into
-nullable ``Int64`` columns, from the file decompressed in memory: on the tables
-measured in ``bench/matrices.py`` that beat the pyarrow engine and anndata's reader.
-TPM and FPKM become ``float64``. These functions read local files only.
+row per gene (39,376 for human). They are parsed straight into nullable ``Int64``
+columns by pandas' pyarrow engine where pyarrow is installed (it comes with the
+``analysis`` extra), else by its C engine from the file decompressed in memory: the
+fastest correct readers measured in ``bench/matrices.py``. TPM and FPKM become
+``float64``. These functions read local files only.
 
 Example:
     >>> import io
@@ -43,21 +44,27 @@ def _name(source: Source) -> str:
 def read_counts(source: Source, *, kind: str = "raw") -> pd.DataFrame:
     """A counts table indexed by ``GeneID`` (int64), one column per sample.
 
-    ``kind="raw"`` gives ``Int64`` columns (parsed as such: pandas' C engine with
-    nullable dtypes, the fastest correct reader measured in ``bench/matrices.py``);
-    ``"tpm"``/``"fpkm"`` ``float64``. Raises :class:`ParseError` when the table is not
-    an NCBI counts table (no ``GeneID`` column, values that are not numbers,
+    ``kind="raw"`` gives ``Int64`` columns, parsed as such (pandas' pyarrow engine
+    where pyarrow is installed, else its C engine); ``"tpm"``/``"fpkm"`` ``float64``.
+    Raises :class:`ParseError` when the table is not an NCBI counts table (no ``GeneID`` column, values that are not numbers,
     duplicated genes).
     """
     raw = kind == "raw"
     nullable: dict[str, Any] = {"dtype_backend": "numpy_nullable"} if raw else {}
     try:
-        text: Any = source
-        if isinstance(source, str | Path) and str(source).endswith(".gz"):
-            # Decompressing in one go and parsing from memory is ~30% faster than
-            # pandas' streamed gzip (bench/matrices.py); the files are a few MB.
-            text = io.BytesIO(gzip.decompress(Path(source).read_bytes()))
-        frame: pd.DataFrame = pd.read_csv(text, sep="\t", index_col=0, engine="c", **nullable)
+        if csv_engine() == "pyarrow":
+            frame: pd.DataFrame = pd.read_csv(
+                cast(Any, source), sep="\t", engine="pyarrow", **nullable
+            )
+            first = frame.columns[0] if len(frame.columns) else None
+            frame = frame.set_index(first) if first is not None else frame
+        else:
+            text: Any = source
+            if isinstance(source, str | Path) and str(source).endswith(".gz"):
+                # Decompressing in one go and parsing from memory beats pandas'
+                # streamed gzip by ~30% (bench/matrices.py); the files are a few MB.
+                text = io.BytesIO(gzip.decompress(Path(source).read_bytes()))
+            frame = pd.read_csv(text, sep="\t", index_col=0, engine="c", **nullable)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise ParseError(f"{_name(source)} is not a readable counts table: {exc}") from None
     if frame.index.name != "GeneID":
