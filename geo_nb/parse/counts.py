@@ -46,8 +46,8 @@ def read_counts(source: Source, *, kind: str = "raw") -> pd.DataFrame:
 
     ``kind="raw"`` gives ``Int64`` columns, parsed as such (pandas' pyarrow engine
     where pyarrow is installed, else its C engine); ``"tpm"``/``"fpkm"`` ``float64``.
-    Raises :class:`ParseError` when the table is not an NCBI counts table (no ``GeneID`` column, values that are not numbers,
-    duplicated genes).
+    Raises :class:`ParseError` when the table is not an NCBI counts table (no
+    ``GeneID`` column, values that are not numbers, duplicated genes).
     """
     raw = kind == "raw"
     nullable: dict[str, Any] = {"dtype_backend": "numpy_nullable"} if raw else {}
