@@ -71,9 +71,6 @@ class GEOClient:
         self.http = HttpClient(self.settings)
         self.cache = disk_cache(self.settings)
         self.digests = DigestStore(self.cache, self.settings)
-        # Temporary files of writers that were killed: harmless (reads skip them), but
-        # they should not pile up.
-        self.cache.prune_once()
 
     def __repr__(self) -> str:
         s = self.settings
@@ -110,7 +107,7 @@ class GEOClient:
         term = build_term(query, **filters)
         reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
         hits = await run_search(self.http, term, max_results=max_results, reporter=reporter)
-        if self.settings.offline and hits.empty:
+        if self.settings.offline_demo and hits.empty:
             from .offline import offline_search_hint
 
             hits.attrs["warnings"] = [*hits.attrs.get("warnings", []), offline_search_hint(query)]
@@ -160,7 +157,7 @@ class GEOClient:
                 if with_folder:
                     listings.advance(accession)
                 return [_failure(accession, exc)]
-            gap = _missing_samples(accession, converted, offline=self.settings.offline)
+            gap = _missing_samples(accession, converted, offline=self.settings.offline_demo)
             metadata.advance(accession, ok=gap is None)
             outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
             folder = None
@@ -300,9 +297,8 @@ class GEOClient:
         """Check, parse and convert one acc.cgi answer; cache it as ``cache_as`` (key, time)."""
         ftp_url = self.settings.ftp_url
         url = f"{self.settings.acc_url}?acc={accession}"
-        check_soft(
-            body.decode("utf-8", errors="replace"), accession, url, offline=self.settings.offline
-        )
+        text = body.decode("utf-8", errors="replace")
+        check_soft(text, accession, url, offline=self.settings.offline_demo)
         entities = parse_soft(body, source=f"acc.cgi response for {accession}")
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         _check_requested(accession, converted, url)

@@ -62,7 +62,7 @@ DEMO_QUERIES: tuple[tuple[str, str], ...] = (
 
 def offline_requested() -> bool:
     """True when ``GEO_NB_OFFLINE`` is set to 1/true/yes/on."""
-    return Settings().offline
+    return Settings().offline_demo
 
 
 def use_offline_demo(*, latency: float | None = None) -> NCBIEmulator:
@@ -99,19 +99,19 @@ def use_offline_demo(*, latency: float | None = None) -> NCBIEmulator:
 def resolve_settings(settings: Settings | None = None, **overrides: Any) -> Settings:
     """The settings a client works with: ``settings`` (or the environment's) and overrides.
 
-    In offline mode (``GEO_NB_OFFLINE=1`` or ``offline=True``) this is where the
+    In offline mode (``GEO_NB_OFFLINE=1`` or ``offline_demo=True``) this is where the
     demo is started, once per process, and the NCBI addresses still at their
     defaults are pointed at it, with a temporary cache unless one was chosen.
     Building :class:`~geo_nb.Settings` itself never starts anything.
 
     Example:
-        >>> resolve_settings(offline=False).acc_url
+        >>> resolve_settings(offline_demo=False).acc_url
         'https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi'
     """
     base = settings or Settings()
     if overrides:
         base = base.replace(**overrides)
-    if not base.offline:
+    if not base.offline_demo:
         return base
     emulator = use_offline_demo()
     field_of = {variable: field for field, variable in ENV_VARS.items()}

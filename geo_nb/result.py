@@ -15,13 +15,15 @@ from __future__ import annotations
 import html
 import warnings
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import analysis
+from . import analysis, exports
 from ._sync import run_sync
 from .errors import FetchFailedError
+from .experiment import Design, design
 from .files.plan import (
     NARROWING_FILTERS,
     DownloadPlan,
@@ -106,6 +108,42 @@ class GEOResult:
     def errors(self) -> pd.DataFrame:
         """One row per accession that failed: accession, kind, message."""
         return errors_frame(self._records)
+
+    def design(self, series: str | list[str] | None = None) -> Design:
+        """The experimental design of each series (or of ``series``): what varies.
+
+        ``.factors`` has one row per sample with only the characteristics that
+        vary, ``.groups`` the combinations that occur with their replicate
+        counts, ``.summary`` the levels of each factor, ``.constant`` what every
+        sample shares. Tag spellings are merged and packed values split; the
+        rules are in :mod:`geo_nb.experiment`. :attr:`samples` is unchanged.
+
+        Example:
+            >>> # res.design().groups      # e.g. genotype x treatment, n_samples
+        """
+        return design(self.samples, series)
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write every frame as ``<frame>.csv`` (lists as JSON); see :mod:`geo_nb.exports`."""
+        return exports.to_csv(self, directory)
+
+    def to_parquet(self, directory: str | Path) -> list[Path]:
+        """Write every frame as ``<frame>.parquet``; lists stay lists (``[export]`` extra)."""
+        return exports.to_parquet(self, directory)
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write one workbook, a sheet per frame (``[export]`` extra)."""
+        return exports.to_excel(self, path)
+
+    def to_pep(self, directory: str | Path, **keywords: Any) -> Path:
+        """Write a PEP 2.1 project (and an nf-core ``samplesheet.csv`` with runs); see
+        :func:`geo_nb.exports.to_pep`."""
+        return exports.to_pep(self, directory, **keywords)
+
+    def to_samplesheet(self, path: str | Path, **keywords: Any) -> Path:
+        """Write an nf-core/rnaseq sample sheet of the runs; see
+        :func:`geo_nb.exports.to_samplesheet`."""
+        return exports.to_samplesheet(self, path, **keywords)
 
     def raise_for_errors(self) -> GEOResult:
         """Raise :class:`~geo_nb.errors.FetchFailedError` if any accession failed.

@@ -45,7 +45,7 @@ ENV_VARS: dict[str, str] = {
     "max_attempts": "GEO_NB_MAX_ATTEMPTS",
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
     "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
-    "offline": "GEO_NB_OFFLINE",
+    "offline_demo": "GEO_NB_OFFLINE",
     "download_url": "GEO_NB_DOWNLOAD_URL",
 }
 
@@ -88,7 +88,7 @@ class Settings(BaseModel):
     max_attempts        GEO_NB_MAX_ATTEMPTS        5 tries per request before giving up
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
     cache_max_bytes     GEO_NB_CACHE_MAX_BYTES     2 GiB of cached answers (least recently used go)
-    offline             GEO_NB_OFFLINE             false (true: the offline demo's recordings)
+    offline_demo        GEO_NB_OFFLINE             false (true: the offline demo's recordings)
     download_url        GEO_NB_DOWNLOAD_URL        https://www.ncbi.nlm.nih.gov/geo/download
     ==================  =========================  ===============================================
     """
@@ -108,8 +108,8 @@ class Settings(BaseModel):
     cache_max_bytes: int = Field(
         default_factory=lambda: _env("cache_max_bytes", 2 * 1024**3), ge=1024 * 1024
     )
-    offline: bool = Field(
-        default_factory=lambda: str(_env("offline", "")).lower() in _TRUE,
+    offline_demo: bool = Field(
+        default_factory=lambda: str(_env("offline_demo", "")).lower() in _TRUE,
         description="True in the offline demo: answers come from recordings, which never change.",
     )
     tool: str = "geo_nb"
@@ -119,7 +119,7 @@ class Settings(BaseModel):
     )
 
     def __init__(self, **data: Any) -> None:
-        # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline``;
+        # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline_demo``;
         # the demo server is started where a client is made (geo_nb.offline).
         try:
             super().__init__(**data)

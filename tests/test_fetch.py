@@ -50,9 +50,9 @@ def test_fetch_several_real_series(geo_env: NCBIEmulator) -> None:
     assert per_series["GSE150868"] == 35
     assert per_series["GSE146537"] == 6
     # A SuperSeries lists its SubSeries' samples; those GEO sent appear under it too
-    # (the recordings hold 38 of GSE146583's 50: GSE146537, GSE146539 and GSE146540).
+    # (the recordings hold all 50 of GSE146583's samples).
     assert series.loc["GSE146583", "n_samples"] == 50
-    assert per_series["GSE146583"] == 38
+    assert per_series["GSE146583"] == 50
     assert per_series["GSE781"] == 1
     assert res.samples["ch1.cell line"].notna().sum() >= 12
     assert set(res.files.level) == {"series", "sample"}

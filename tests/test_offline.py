@@ -43,7 +43,8 @@ def test_environment_variable_switches_everything_to_the_recordings() -> None:
     out = run(
         "import geo_nb, threading\n"
         "s = geo_nb.Settings()  # only reads the environment: no server yet\n"
-        "print(s.offline, s.acc_url.startswith('https://www.ncbi'), threading.active_count())\n"
+        "ncbi = s.acc_url.startswith('https://www.ncbi')\n"
+        "print(s.offline_demo, ncbi, threading.active_count())\n"
         "c = geo_nb.GEOClient()  # making a client starts the demo and points at it\n"
         "s = c.settings\n"
         "print(s.acc_url.startswith('http://127.0.0.1:'), 'geo_nb-offline-' in str(s.cache_dir))\n"
@@ -116,7 +117,8 @@ def test_demo_catalog_lists_the_recorded_series() -> None:
     assert {"GSE100494", "GSE101512", "GSE101426", "GSE100750", "GSE27011"} <= sized
     complete = catalog.set_index("accession")
     assert complete.loc["GSE100494", "samples_recorded"] == 2
-    assert complete.loc["GSE101426", "samples_recorded"] == 0  # series only
+    assert complete.loc["GSE101426", "samples_recorded"] == 8
+    assert complete.loc["GSE101966", "samples_recorded"] == 18  # of its 52
 
 
 def test_every_suggested_demo_query_finds_series(geo_env: NCBIEmulator) -> None:
@@ -148,11 +150,11 @@ def test_empty_offline_search_says_what_the_demo_holds(
 def test_offline_messages_do_not_advise_refresh(
     geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    res = geo_nb.fetch("GSE101426", progress=False)  # series recorded, samples not
+    res = geo_nb.fetch("GSE101966", progress=False)  # 18 of its 52 samples recorded
     assert "Retry with refresh=True" in res.errors.message[0]
     monkeypatch.setenv("GEO_NB_OFFLINE", "1")
     monkeypatch.setattr(offline, "use_offline_demo", lambda **_: geo_env)
-    res = geo_nb.fetch("GSE101426", progress=False, refresh=True)
+    res = geo_nb.fetch("GSE101966", progress=False, refresh=True)
     message = res.errors.message[0]
     assert res.errors.kind[0] == "incomplete"
     assert "refresh=True cannot add them" in message and "Retry with" not in message

@@ -233,7 +233,7 @@ async def _attempt(
                 f"{job.path.name}: GEO lists {job.size} bytes but the server sends {total}. "
                 + retry_advice(
                     "The listing may be out of date; fetch again with refresh=True.",
-                    offline=http.settings.offline,
+                    offline=http.settings.offline_demo,
                 ),
                 accession=job.accession,
                 url=job.url,

@@ -31,6 +31,7 @@ from ..progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from ..settings import Settings
 from .archive import ArchiveExtraction, extract_members
 from .download import DownloadJob, download_file, safe_destination
+from .receipt import write_receipt
 
 __all__ = [
     "DownloadPlan",
@@ -380,6 +381,7 @@ class DownloadPlan:
                     "accession": row["accession"],
                     "name": name,
                     "size_bytes": row["size_bytes"],
+                    "url": row["url"],
                 }
                 outcomes.append(record)
                 try:
@@ -389,7 +391,7 @@ class DownloadPlan:
                     continue
                 record["path"] = str(path)
                 exact = row["size_bytes"] if row["size_exact"] else None
-                md5 = sums.get((series or "", name))
+                md5 = record["md5"] = sums.get((series or "", name))
                 archive: str | None = row["archive"]
                 located = (
                     self._archives.get((series, archive))
@@ -426,8 +428,10 @@ class DownloadPlan:
         finally:
             reporter.finish()
             await http.aclose()
+        await asyncio.to_thread(write_receipt, dest, outcomes)
         for record in outcomes:
-            record.pop("_archive", None)
+            for internal in ("_archive", "url", "md5"):
+                record.pop(internal, None)
         return make_frame(outcomes, OUTCOME_COLUMNS)
 
     @staticmethod

@@ -154,6 +154,13 @@ class DataStore:
             self._version += 1
         return [record.accession for record in records]
 
+    def remove_record(self, accession: str) -> None:
+        """Forget a SOFT record, so acc.cgi no longer knows it (e.g. to make a series'
+        answer lack samples, as GEO's sometimes does)."""
+        with self._lock:
+            self._records.pop(accession.strip().upper(), None)
+            self._version += 1
+
     def add_docsum(self, docsum: dict[str, Any]) -> None:
         """Add a recorded esummary docsum (the object under ``result[uid]``); it wins over SOFT."""
         accession = str(docsum.get("accession", "")).upper()

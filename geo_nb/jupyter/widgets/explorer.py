@@ -97,7 +97,7 @@ class GEOExplorer:
         self.search_warnings: list[str] = []
         self.data: pd.DataFrame | None = None
 
-        offline = (settings or Settings()).offline
+        offline = (settings or Settings()).offline_demo
         if offline and not query:
             query = DEMO_QUERIES[0][0]
         self.form = SearchForm(query, max_results)
