@@ -100,6 +100,18 @@ def targets(r: Json) -> list[Json]:
                 f["failed_acc_requests"] <= 3,
             ),
         ]
+    if "matrices" in r:
+        m = r["matrices"]
+        for kind, what in (("mtx", "30 MB 10x matrix"), ("table", "40,000 x 100 counts table")):
+            ours, best = m[kind]["geo_nb"]["seconds"], m[kind][m[f"{kind}_best_other"]]["seconds"]
+            rows.append(
+                (
+                    f"Reading a {what}: geo_nb vs the best other reader",
+                    "<= 1.1x",
+                    f"{ours:.2f} s vs {best:.2f} s ({m[f'{kind}_best_other']})",
+                    bool(m[f"{kind}_pass"]),
+                )
+            )
     return [{"target": a, "goal": b, "measured": c, "pass": d} for a, b, c, d in rows]
 
 
@@ -482,6 +494,10 @@ def render(r: Json) -> str:
 
     if "fallback" in r:
         add(fallback_markdown(r["fallback"]))
+    if "matrices" in r:
+        from matrices import markdown as matrices_markdown
+
+        add("\n" + matrices_markdown(r["matrices"]).replace("## ", "## 8. ", 1))
 
     add("## Performance problems this suite found in geo_nb\n")
     add(findings(r))

@@ -25,6 +25,10 @@ interpretation) and ``bench/out/results.json`` (every raw number).
    from the earlier benchmark scripts, no target.
 7. Metadata with acc.cgi challenged (``bench/fallback.py``, run as is): 100 series from
    GEO's FTP tree against the same harness floor, and the circuit breaker's cost.
+8. Reading matrices (``bench/matrices.py``): a 30 MB 10x matrix and a 40,000 x 100
+   counts table, geo_nb's readers against scipy, fast_matrix_market, scanpy, pandas
+   and anndata. Why: ``res.to_anndata`` and ``res.counts`` should read no slower than
+   the best of them.
 
 ``--quick`` runs everything at toy sizes to check the suite itself; its report goes
 to ``bench/out/RESULTS.quick.md`` and ``RESULTS.md`` is left alone.
@@ -577,6 +581,17 @@ def bench_fallback(cfg: argparse.Namespace) -> Json:
     return result
 
 
+# ---- 8. matrices ------------------------------------------------------------------------
+
+
+def bench_matrices(cfg: argparse.Namespace) -> Json:
+    """``bench/matrices.py --json`` (synthetic files, each reader in a fresh process)."""
+    args = [str(BENCH / "matrices.py"), "--json", "--reps", str(cfg.reps)]
+    out = _run([*args, *(["--quick"] if cfg.quick else [])], "bench/matrices.py")
+    result: Json = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 # ---- evidence for the findings ---------------------------------------------------------
 
 
@@ -710,6 +725,7 @@ def main() -> None:
             "import": lambda: bench_import(cfg),
             "inventory": lambda: bench_inventory(cfg),
             "fallback": lambda: bench_fallback(cfg),
+            "matrices": lambda: bench_matrices(cfg),
         }
         for name, run in offline.items():
             log(name)

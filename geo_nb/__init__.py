@@ -16,6 +16,7 @@ from typing import Any
 
 from . import errors
 from ._version import __version__
+from .analysis import load_ncbi_counts
 from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
 from .catalog_db import Catalog, catalog
@@ -25,6 +26,7 @@ from .experiment import Design, design
 from .files.classify import FileKind, classify_file
 from .files.plan import DownloadPlan
 from .files.receipt import verify
+from .folders import list_files
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .offline import check_connection, demo_catalog, use_offline_demo
 from .parse.matrix import SeriesMatrix
@@ -64,7 +66,9 @@ __all__ = [
     "design",
     "errors",
     "fetch",
+    "list_files",
     "load_geoparse",
+    "load_ncbi_counts",
     "load_series_matrices",
     "load_series_matrix",
     "search",

@@ -28,6 +28,7 @@ from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder
 from .metadata import MetadataSources, durable
 from .ncbi.acc import acc_params, check_soft
 from .ncbi.cache import cache_key, memory_cache
+from .ncbi.counts import counts_rows
 from .ncbi.eutils import SearchFilters, build_term, run_search
 from .ncbi.http import HttpClient, Service
 from .ncbi.sources import AccTicket
@@ -135,9 +136,11 @@ class GEOClient:
         ``files=True`` also reads each series' ``suppl/`` folder and its
         ``filelist.txt``, so ``result.files`` lists every file with its size;
         ``exact_sizes=True`` sends HEAD requests for the files still unsized.
-        No file body is downloaded. ``expand_superseries=True`` also fetches
-        the SubSeries of every SuperSeries. ``refresh=True`` ignores both
-        caches (and refreshes them).
+        RNA-seq series (human, mouse) are also checked for NCBI-computed counts
+        (one E-utilities search for all of them, a HEAD per file found): they
+        are rows of level ``ncbi``. No file body is downloaded.
+        ``expand_superseries=True`` also fetches the SubSeries of every
+        SuperSeries. ``refresh=True`` ignores both caches (and refreshes them).
         """
         wanted = normalize_accessions(accessions)
         callbacks = _callbacks(progress, on_progress)
@@ -198,7 +201,12 @@ class GEOClient:
             errors: list[FetchError] = []
             if exact_sizes:
                 rows, errors = await self._exact_sizes(reader, rows, refresh, callbacks)
-            records = records.model_copy(update={"files": rows, "errors": records.errors + errors})
+            ncbi, ncbi_errors = await counts_rows(
+                self.http, self.cache, records.series, records.samples, refresh=refresh
+            )
+            records = records.model_copy(
+                update={"files": rows + ncbi, "errors": records.errors + errors + ncbi_errors}
+            )
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(

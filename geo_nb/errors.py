@@ -21,9 +21,11 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 __all__ = [
+    "AlignmentError",
     "BlockedError",
     "ChecksumError",
     "ConfigError",
+    "DownloadFailedError",
     "FetchFailedError",
     "GeoNBError",
     "InvalidAccessionError",
@@ -225,3 +227,19 @@ class BlockedError(UnexpectedResponseError):
     geo_nb reads the record from the FTP tree instead (see the README, "When NCBI
     challenges geo_nb").
     """
+
+
+class AlignmentError(GeoNBError, ValueError):
+    """A matrix's columns and a series' samples do not match one to one.
+
+    The message names the columns that match no sample and the samples that
+    have no column; nothing is aligned silently.
+    """
+
+    kind = "alignment"
+
+
+class DownloadFailedError(NCBIError):
+    """A file a loader needs could not be downloaded (the message says why)."""
+
+    kind = "download_failed"

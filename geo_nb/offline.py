@@ -59,6 +59,7 @@ DEMO_QUERIES: tuple[tuple[str, str], ...] = (
     ("ATAC-seq", "7 series, sized (GSE100494, GSE100750) and not"),
     ("SETD2", "a SuperSeries with ATAC, ChIP and RNA-seq SubSeries"),
     ("chromatin", "11 series of chromatin studies"),
+    ("androgen", "RNA-seq with NCBI-computed counts: res.counts(), res.to_anndata()"),
 )
 
 
@@ -71,9 +72,9 @@ def use_offline_demo(*, latency: float | None = None) -> NCBIEmulator:
     """Serve the bundled GEO recordings on 127.0.0.1 and point geo_nb at them.
 
     Starts the NCBI emulator once per process (later calls return the same
-    one), sets ``GEO_NB_EUTILS_URL``, ``GEO_NB_ACC_URL`` and ``GEO_NB_FTP_URL``
-    to it, and, unless ``GEO_NB_CACHE_DIR`` is already set, uses a temporary
-    cache so recorded answers never mix with real ones. ``latency`` adds a
+    one), sets ``GEO_NB_EUTILS_URL``, ``GEO_NB_ACC_URL``, ``GEO_NB_FTP_URL`` and
+    ``GEO_NB_DOWNLOAD_URL`` to it, and, unless ``GEO_NB_CACHE_DIR`` is already set,
+    uses a temporary cache so recorded answers never mix with real ones. ``latency`` adds a
     delay per request, to show progress bars at work; None keeps the running
     demo's latency (0 when it starts).
 

@@ -28,7 +28,8 @@ __all__ = [
     "SupplementaryFile",
 ]
 
-Level = Literal["series", "sample", "platform", "archive_member"]
+#: ``ncbi``: a file NCBI computed (RNA-seq counts), not one the submitter deposited.
+Level = Literal["series", "sample", "platform", "archive_member", "ncbi"]
 RecordSource = Literal["acc", "series_matrix", "family_soft", "esummary"]
 
 

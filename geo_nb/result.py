@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import exports
+from . import analysis, exports
+from ._sync import run_sync
 from .errors import FetchFailedError
 from .experiment import Design, design
 from .files.plan import (
@@ -321,6 +322,57 @@ class GEOResult:
             ]
             parts.append(f"{source} ({', '.join(found)})")
         return "sources: " + ", ".join(parts) + "; see .sources()"
+
+    def has_ncbi_counts(self, accession: str | None = None) -> bool | pd.Series:
+        """Whether NCBI computed RNA-seq counts for a series (human and mouse RNA-seq).
+
+        With an ``accession``, a bool; without, a boolean Series indexed by
+        series accession. The files are rows of :attr:`files` with level ``ncbi``.
+        """
+        answer = analysis.has_ncbi_counts(self.files, [s.accession for s in self._records.series])
+        if accession is None:
+            return answer
+        key = accession.strip().upper()
+        if key not in answer.index:
+            raise KeyError(f"{accession} is not a series of this result.")
+        return bool(answer[key])
+
+    def counts(self, accession: str, kind: str = "raw", **keywords: Any) -> pd.DataFrame:
+        """NCBI's RNA-seq counts of a series: GeneID index, ``symbol``, one column per GSM.
+
+        ``kind`` is ``"raw"`` (``Int64``), ``"tpm"`` or ``"fpkm"``; keywords of
+        :func:`geo_nb.analysis.acounts` (``symbols``, ``refresh``, ``progress``,
+        ``organism``). Downloaded through a DownloadPlan into the cache.
+
+        Example:
+            >>> # res.counts("GSE211781").filter(like="GSM").sum()
+        """
+        return analysis.counts(self.files, accession, self._settings, kind=kind, **keywords)
+
+    def to_anndata(self, accession: str, source: str = "counts", **keywords: Any) -> Any:
+        """An ``anndata.AnnData`` of a series, ``obs`` aligned with :attr:`samples`.
+
+        ``source`` is ``"counts"`` (NCBI's; ``kind=``), ``"series_matrix"``
+        (``platform=``) or ``"10x"``; see :mod:`geo_nb.anndata_io`. Needs the
+        ``analysis`` extra.
+
+        Example:
+            >>> # adata = res.to_anndata("GSE211781")
+        """
+        from .anndata_io import ato_anndata
+        from .offline import resolve_settings
+
+        series = [s.accession for s in self._records.series]
+        coroutine = ato_anndata(
+            self.files,
+            self.samples,
+            series,
+            accession,
+            resolve_settings(self._settings),
+            source=source,
+            **keywords,
+        )
+        return run_sync(coroutine)
 
     def _counts(self) -> list[str]:
         # Counted from the records: a repr must stay cheap (asyncio formats the repr of

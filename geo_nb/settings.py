@@ -30,6 +30,7 @@ __all__ = ["DEFAULT_URLS", "ENV_VARS", "Settings", "default_cache_dir"]
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 DEFAULT_ACC_URL = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi"
 DEFAULT_FTP_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
+DEFAULT_DOWNLOAD_URL = "https://www.ncbi.nlm.nih.gov/geo/download"
 
 #: Field name -> environment variable that sets it.
 ENV_VARS: dict[str, str] = {
@@ -46,6 +47,7 @@ ENV_VARS: dict[str, str] = {
     "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
     "offline_demo": "GEO_NB_OFFLINE",
     "metadata_source": "GEO_NB_METADATA_SOURCE",
+    "download_url": "GEO_NB_DOWNLOAD_URL",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -67,6 +69,7 @@ DEFAULT_URLS: dict[str, str] = {
     "eutils_url": DEFAULT_EUTILS_URL,
     "acc_url": DEFAULT_ACC_URL,
     "ftp_url": DEFAULT_FTP_URL,
+    "download_url": DEFAULT_DOWNLOAD_URL,
 }
 
 
@@ -90,6 +93,7 @@ class Settings(BaseModel):
     offline_demo        GEO_NB_OFFLINE             false (true: the offline demo's recordings)
     metadata_source     GEO_NB_METADATA_SOURCE     auto: acc.cgi, the FTP tree when acc.cgi fails
                                                    (``acc``: acc.cgi only; ``ftp``: FTP first)
+    download_url        GEO_NB_DOWNLOAD_URL        https://www.ncbi.nlm.nih.gov/geo/download
     ==================  =========================  ===============================================
     """
 
@@ -118,6 +122,10 @@ class Settings(BaseModel):
         description="Where records come from: acc.cgi, falling back to GEO's FTP tree and "
         "E-utilities summaries (auto), acc.cgi only (acc), or the FTP tree first (ftp).",
     )
+    download_url: str = Field(
+        default_factory=lambda: _env("download_url", DEFAULT_DOWNLOAD_URL),
+        description="GEO's download service: NCBI-computed RNA-seq counts.",
+    )
 
     def __init__(self, **data: Any) -> None:
         # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline_demo``;
@@ -127,7 +135,7 @@ class Settings(BaseModel):
         except ValidationError as exc:
             raise ConfigError(_explain(exc)) from None
 
-    @field_validator("eutils_url", "acc_url", "ftp_url")
+    @field_validator("eutils_url", "acc_url", "ftp_url", "download_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")

@@ -128,7 +128,11 @@ def acc(client: httpx.Client, accession: str, **params: str) -> httpx.Response:
         ("(SETD2[TITL] OR Stat3[DESC]) AND gse[ETYP]", {"GSE146537", "GSE146583", "GSE99709"}),
         ("SETD2 metastasis AND gse[ETYP]", {"GSE146537", "GSE146583"}),
         ("Homo sapiens[ORGN] AND 2022[PDAT] AND gse[ETYP]", {"GSE150868"}),
-        ('SETD2[TITL] AND gse[ETYP] AND "gds sra"[Filter]', {"GSE146537", "GSE146583"}),
+        # [Filter] is a known field: "gds sra" keeps the series that link SRA data.
+        ('SETD2[TITL] AND gse[ETYP] AND "gds sra"[Filter]', {"GSE146537"}),
+        # Of the core series only GSE99709 has counts files (GSE211781's records are not core).
+        ('"rnaseq counts"[Filter]', {"GSE99709"}),
+        ('"rnaseq counts"[Filter] AND "Mus musculus"[ORGN]', {"GSE99709"}),
         ("zzzzqqqqxx", set()),
     ],
 )

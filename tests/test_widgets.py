@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 import pytest
 
+import geo_nb
 from geo_nb.errors import QueryError, UnexpectedResponseError
 from geo_nb.jupyter import plots
 from geo_nb.jupyter.widgets import GEOExplorer, ProgressPanel
@@ -388,3 +389,22 @@ def test_progress_panel_renders_every_stage() -> None:
     panel.on_progress(ProgressEvent("download", "advance", 3 * 1024**2, 4 * 1024**2, 1, 2.0))
     assert panel.stages["download"].summary == "3.0 MiB/4.0 MiB · 1.5 MiB/s · ETA 1 s · 1 error"
     assert [type(c) for c in panel.children] == [type(row)] * 3
+
+
+async def test_files_tab_loads_ncbi_counts_into_data(geo_env: NCBIEmulator) -> None:
+    explorer = GEOExplorer(result=await geo_nb.afetch(["GSE211781", "GSE146540"], progress=False))
+    panel = explorer.ncbi_panel
+    assert panel.layout.display is None  # shown: the result has NCBI counts
+    labels = [label for label, _ in panel.files.options]
+    assert len(labels) == 3 and all(label.startswith("GSE211781 · ") for label in labels)
+    assert "NCBI-computed RNA-seq counts" in all_html(explorer)
+    # The files table shows them as their own group, apart from the submitter's files.
+    assert "ncbi_counts: 3 files" in explorer.files_table.html.value
+    panel.files.value = ("GSE211781", "tpm")
+    await run(explorer, panel.button)
+    assert explorer.last_error is None, explorer.message
+    assert explorer.data is not None and explorer.data.attrs["kind"] == "tpm"
+    assert explorer.data.shape == (39376, 17)
+    assert "explorer.data" in explorer.message and "39,376 genes" in panel.note.value
+    explorer.set_result(await geo_nb.afetch("GSE146540", progress=False))
+    assert panel.layout.display == "none" and panel.files.options == ()

@@ -276,7 +276,8 @@ def build_inventory(
         )
         for entry in folder.entries:
             if entry.name not in named:
-                rows.append(_listing_row(entry, series.accession, folder.url))
+                exact = folder.archives.get(entry.name)
+                rows.append(_listing_row(entry, series.accession, folder.url, exact))
         if series.is_superseries:
             continue
         members = {m.name: m for m in folder.members}
@@ -309,16 +310,18 @@ def build_inventory(
     return rows
 
 
-def _listing_row(entry: ListingEntry, series: str, folder_url: str) -> SupplementaryFile:
-    return _new_row(
-        series,
-        "series",
-        entry.name,
-        folder_url + quote(entry.name),
-        series,
-        size_bytes=entry.size,
-        size_source="listing" if entry.size is not None else None,
-    )
+def _listing_row(
+    entry: ListingEntry, series: str, folder_url: str, exact: int | None = None
+) -> SupplementaryFile:
+    """A file only the folder lists; an archive's exact size comes from filelist.txt."""
+    if exact is not None:
+        sized: dict[str, Any] = {"size_bytes": exact, "size_source": "filelist"}
+    else:
+        sized = {
+            "size_bytes": entry.size,
+            "size_source": "listing" if entry.size is not None else None,
+        }
+    return _new_row(series, "series", entry.name, folder_url + quote(entry.name), series, **sized)
 
 
 def unsized(files: Iterable[SupplementaryFile], ftp_url: str) -> dict[str, str]:

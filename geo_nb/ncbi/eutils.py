@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 ENTRY_TYPES = ("gse", "gsm", "gpl", "gds")
+#: The Entrez filter of series with NCBI-computed RNA-seq counts.
+NCBI_COUNTS_FILTER = "rnaseq counts"
 PAGE_SIZE = 500
 _DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?$")
 
@@ -109,7 +111,8 @@ class SearchFilters(TypedDict, total=False):
     year or month), ``min_samples``/``max_samples`` -> ``[NSAM]``,
     ``supplementary`` -> ``[SFIL]`` (file types such as ``"cel"`` or
     ``["bed", "bw"]``), ``entry_type`` -> ``[ETYP]`` (``"gse"`` by default,
-    ``None`` for every entry type).
+    ``None`` for every entry type), ``ncbi_counts=True`` -> ``"rnaseq counts"[Filter]``
+    (series for which NCBI computed RNA-seq counts).
     """
 
     organism: str | Sequence[str] | None
@@ -120,6 +123,7 @@ class SearchFilters(TypedDict, total=False):
     max_samples: int | None
     supplementary: str | Sequence[str] | None
     entry_type: str | None
+    ncbi_counts: bool | None
 
 
 SEARCH_FILTERS = frozenset(SearchFilters.__annotations__)
@@ -169,6 +173,9 @@ def build_term(query: str = "", **filters: Unpack[SearchFilters]) -> str:
         )
     if kinds := _as_list(supplementary):
         parts.append(_any_of([k.lower().lstrip(".") for k in kinds], "SFIL", quote=False))
+    ncbi_counts = filters.get("ncbi_counts")
+    if ncbi_counts:
+        parts.append(f'"{NCBI_COUNTS_FILTER}"[Filter]')
     if entry_type is not None:
         if entry_type.lower() not in ENTRY_TYPES:
             raise QueryError(

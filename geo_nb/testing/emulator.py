@@ -8,6 +8,7 @@ import threading
 from types import TracebackType
 from typing import Literal, get_args
 
+from .downloads import DownloadFiles
 from .eutils import EUtils
 from .faults import FaultAction, FaultInjector, FaultRule
 from .ratelimit import RateLimiter
@@ -34,7 +35,8 @@ class NCBIEmulator:
     be changed while the server runs. ``seed`` makes fault probabilities and
     WebEnv strings reproducible. ``store`` is the :class:`DataStore` served;
     ``fault_injector``, ``request_log`` and ``eutils_service`` are the parts the
-    HTTP layer uses (prefer the methods below).
+    HTTP layer uses (prefer the methods below). ``downloads`` holds NCBI-generated
+    files (RNA-seq counts, NCBI Gene's ``gene_info``).
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class NCBIEmulator:
         port: int = 0,
     ) -> None:
         self.store = DataStore(data_dir)
+        self.downloads = DownloadFiles(data_dir)
         self.latency = latency
         self.bandwidth = bandwidth
         self.enforce_rate_limit = enforce_rate_limit
@@ -59,7 +62,9 @@ class NCBIEmulator:
         self._rng_lock = threading.Lock()
         self.fault_injector = FaultInjector(self._rng, self._rng_lock)
         self._limiter = RateLimiter()
-        self.eutils_service = EUtils(self.store, random.Random(seed), self._limiter)
+        self.eutils_service = EUtils(
+            self.store, random.Random(seed), self._limiter, downloads=self.downloads
+        )
         self.request_log = RequestLog()
         self._acc_rule: FaultRule | None = None
         self._server: EmulatorServer | None = None
@@ -140,12 +145,18 @@ class NCBIEmulator:
         """Base URL of the GEO FTP tree (``.../geo``)."""
         return self.base_url + "/geo"
 
+    @property
+    def download_url(self) -> str:
+        """Base URL of GEO's download service (``.../geo/download``): NCBI's counts files."""
+        return self.base_url + "/geo/download"
+
     def env(self) -> dict[str, str]:
         """The environment variables that point geo_nb at this emulator."""
         return {
             "GEO_NB_EUTILS_URL": self.eutils_url,
             "GEO_NB_ACC_URL": self.acc_url,
             "GEO_NB_FTP_URL": self.ftp_url,
+            "GEO_NB_DOWNLOAD_URL": self.download_url,
         }
 
     # ---- faults and observation ------------------------------------------------------

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from . import ncbijson, query, search
+from .downloads import DownloadFiles
 from .messages import Request, Response
 from .ratelimit import RateLimiter
 from .store import DataStore
@@ -48,13 +49,23 @@ def _xml_error(kind: str, message: str) -> Response:
 class EUtils:
     """The E-utilities service: rate limiting, search index and WebEnv history."""
 
-    def __init__(self, store: DataStore, rng: random.Random, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        store: DataStore,
+        rng: random.Random,
+        limiter: RateLimiter,
+        *,
+        downloads: DownloadFiles | None = None,
+    ) -> None:
         self.store = store
+        self.downloads = downloads
         self.rng = rng
         self.limiter = limiter
         self._lock = threading.Lock()
         self._history: dict[str, dict[int, list[str]]] = {}
-        self._index: tuple[int, list[search.SearchDoc], dict[str, dict[str, Any]]] | None = None
+        self._index: (
+            tuple[tuple[int, int], list[search.SearchDoc], dict[str, dict[str, Any]]] | None
+        ) = None
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -119,13 +130,19 @@ class EUtils:
     def _documents(self) -> tuple[list[search.SearchDoc], dict[str, dict[str, Any]]]:
         """Searchable public docsums, and every public docsum by UID (cached per store version)."""
         with self._lock:
-            version = self.store.version
+            downloads = self.downloads
+            version = (self.store.version, downloads.version if downloads else 0)
             if self._index is None or self._index[0] != version:
                 by_uid: dict[str, dict[str, Any]] = {}
                 for doc in self.store.docsums():
                     if self.store.status(str(doc.get("accession", "")))[0] == "public":
                         by_uid[str(doc["uid"])] = doc
-                docs = [search.SearchDoc.from_docsum(doc) for doc in by_uid.values()]
+                docs = [
+                    search.SearchDoc.from_docsum(
+                        doc, downloads.filters(str(doc.get("accession", ""))) if downloads else None
+                    )
+                    for doc in by_uid.values()
+                ]
                 self._index = (version, docs, by_uid)
             return self._index[1], self._index[2]
 

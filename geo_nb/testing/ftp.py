@@ -21,7 +21,7 @@ from .messages import Request, Response
 from .seriesfiles import sync
 from .store import DataStore, DirEntry
 
-__all__ = ["autoindex", "handle_ftp", "parse_range", "strfsize"]
+__all__ = ["autoindex", "handle_ftp", "parse_range", "serve_file", "strfsize"]
 
 MIN_NAME_WIDTH = 30
 HHS_FOOTER = (
@@ -128,7 +128,8 @@ def _content_type(path: str) -> str:
     return _CONTENT_TYPES.get(path.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
-def _serve_file(request: Request, file: FtpFile) -> Response:
+def serve_file(request: Request, file: FtpFile) -> Response:
+    """A file's bytes (or the range asked for), with Last-Modified and Accept-Ranges."""
     headers = [
         ("Content-Type", _content_type(file.path)),
         ("Last-Modified", formatdate(file.mtime, usegmt=True)),
@@ -166,7 +167,7 @@ def handle_ftp(request: Request, store: DataStore, origin: str) -> Response:
     if rel and not rel.endswith("/"):
         file = store.ftp_file(path)
         if file is not None:
-            return _serve_file(request, file)
+            return serve_file(request, file)
     entries = store.listing(path)
     noindex = store.is_noindex(path)
     if entries is None and not noindex:

@@ -31,6 +31,7 @@ FIELDS: dict[str, str] = {
     "SFIL": "Supplementary Files",
     "TITL": "Title",
     "DESC": "Description",
+    "FILT": "Filter",
     "ALL": "All Fields",
 }
 RANGE_FIELDS = {"PDAT", "NSAM"}

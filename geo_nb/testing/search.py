@@ -5,7 +5,9 @@ GSE also finds the GSM docsums that list it in ``gse``); ETYP entry type
 equals; ORGN equals one of the ``taxon`` names; GTYP substring of ``gdstype``;
 PDAT date range (``2020`` and ``2020/06`` mean the whole year/month); NSAM
 ``n_samples`` range; SFIL one of the ``suppfile`` types; TITL/DESC substring of
-title/summary; ALL substring of accession, title, summary, taxon and gdstype.
+title/summary; FILT one of the filters the series answers to (``"rnaseq counts"`` when
+NCBI computed counts for it, ``"gds sra"`` when it links SRA data); ALL substring of
+accession, title, summary, taxon and gdstype.
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ class SearchDoc:
     title: str
     summary: str
     all_fields: str
+    filters: frozenset[str] = frozenset()
 
     @classmethod
-    def from_docsum(cls, doc: dict[str, Any]) -> SearchDoc:
-        """Index one docsum."""
+    def from_docsum(cls, doc: dict[str, Any], filters: frozenset[str] | None = None) -> SearchDoc:
+        """Index one docsum; ``filters`` are the ``[Filter]`` values it answers to."""
         taxon = str(doc.get("taxon", ""))
         n_samples = doc.get("n_samples")
         parts = [doc.get(k, "") for k in ("accession", "title", "summary", "taxon", "gdstype")]
@@ -62,7 +65,15 @@ class SearchDoc:
             title=str(doc.get("title", "")).lower(),
             summary=str(doc.get("summary", "")).lower(),
             all_fields="\n".join(str(p) for p in parts).lower(),
+            filters=frozenset(f.lower() for f in filters or ()) | _sra_filter(doc),
         )
+
+
+def _sra_filter(doc: dict[str, Any]) -> frozenset[str]:
+    """``"gds sra"``: the series links SRA data (an ``SRA`` extrelation)."""
+    relations = doc.get("extrelations") or []
+    linked = any(str(r.get("relationtype", "")).upper() == "SRA" for r in relations)
+    return frozenset({"gds sra"}) if linked else frozenset()
 
 
 def _int(text: str) -> int | None:
@@ -103,6 +114,8 @@ def _leaf_matches(leaf: Leaf, doc: SearchDoc) -> bool:
         return value in doc.gdstype
     if field == "SFIL":
         return value in doc.suppfiles
+    if field == "FILT":
+        return value in doc.filters
     if field == "TITL":
         return value in doc.title
     if field == "DESC":

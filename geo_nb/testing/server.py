@@ -1,7 +1,7 @@
 """The HTTP layer: a quiet keep-alive ThreadingHTTPServer that routes to the services.
 
 Requests are routed by path (``/entrez/eutils/``, ``/geo/query/acc.cgi``,
-``/geo/...``); absolute-URI proxy requests (``GET http://ftp.ncbi.nlm.nih.gov/geo/...``)
+``/geo/download/``, ``/geo/...``, ``/gene/...``); absolute-URI proxy requests (``GET http://ftp.ncbi.nlm.nih.gov/geo/...``)
 are routed by their path too, and the real NCBI host names restrict each host to
 its own service. The handler applies, in order: fault rules, latency, the
 E-utilities rate limiter, the service, and bandwidth pacing while writing.
@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import pages
 from .acc import handle_acc
+from .downloads import handle_download, handle_gene
 from .faults import FaultRule
 from .ftp import handle_ftp
 from .messages import Request, Response
@@ -34,24 +35,29 @@ __all__ = ["EmulatorServer", "classify"]
 
 CHUNK = 16 * 1024
 _HOST_SERVICE = {
-    "eutils.ncbi.nlm.nih.gov": "eutils",
-    "www.ncbi.nlm.nih.gov": "acc",
-    "ftp.ncbi.nlm.nih.gov": "ftp",
+    "eutils.ncbi.nlm.nih.gov": ("eutils",),
+    "www.ncbi.nlm.nih.gov": ("acc", "download"),
+    "ftp.ncbi.nlm.nih.gov": ("ftp", "gene"),
 }
 
 
 def classify(host: str, path: str) -> str:
-    """The service a request goes to: ``eutils``, ``acc``, ``ftp`` or ``other``."""
+    """The service a request goes to: ``eutils``, ``acc``, ``download``, ``ftp``, ``gene``
+    or ``other``."""
     if path.startswith("/entrez/eutils/"):
         service = "eutils"
     elif path == "/geo/query/acc.cgi":
         service = "acc"
+    elif path.rstrip("/") == "/geo/download":
+        service = "download"
+    elif path.startswith("/gene/"):
+        service = "gene"
     elif path == "/geo" or path.startswith("/geo/"):
         service = "ftp"
     else:
         service = "other"
     only = _HOST_SERVICE.get(host)
-    return service if only is None or only == service else "other"
+    return service if only is None or service in only else "other"
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -193,6 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return handle_acc(request, emulator.store)
             if service == "ftp":
                 return handle_ftp(request, emulator.store, origin)
+            if service == "download":
+                return handle_download(request, emulator.downloads)
+            if service == "gene":
+                return handle_gene(request, emulator.downloads)
             return Response.html(pages.not_found(), status=404, charset="iso-8859-1")
         except Exception:
             traceback.print_exc()

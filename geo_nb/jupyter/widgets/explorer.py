@@ -32,9 +32,10 @@ import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
 from ... import GEOResult, Settings, afetch, asearch
+from ...analysis import acounts
 from ...errors import GeoNBError
 from ...files.plan import DownloadPlan
-from ...offline import DEMO_QUERIES, demo_catalog
+from ...offline import DEMO_QUERIES, demo_catalog, resolve_settings
 from ._html import esc, message_html
 from .download import plan_summary
 from .progress import ProgressPanel
@@ -66,6 +67,7 @@ class GEOExplorer:
 
     Everything shown is reachable from Python: :attr:`hits`, :attr:`result`,
     :attr:`selection`, :attr:`plan` (the download plan of the Files tab),
+    :attr:`data` (NCBI counts loaded from the Files tab's "Load as DataFrame"),
     :attr:`download_report`, :attr:`message`, :attr:`search_warnings`,
     :attr:`last_error` and :attr:`task` (the running or last asyncio task;
     tests ``await`` it).
@@ -93,6 +95,7 @@ class GEOExplorer:
         self.last_error: BaseException | None = None
         self.message = ""
         self.search_warnings: list[str] = []
+        self.data: pd.DataFrame | None = None
 
         offline = (settings or Settings()).offline_demo
         if offline and not query:
@@ -114,6 +117,7 @@ class GEOExplorer:
         self.download_panel = self.tabs.download_panel
         self.download_button = self.download_panel.button
         self.plot_images = self.tabs.plot_images
+        self.ncbi_panel = self.tabs.ncbi_panel
         self.activity = widgets.Output().add_class("geo-nb-activity")
         log_box = widgets.Accordion([self.activity], titles=("Activity log",))
         self.widget = widgets.VBox(
@@ -133,6 +137,7 @@ class GEOExplorer:
         self.form.cancel.on_click(lambda _: self.cancel())
         self.fetch_button.on_click(lambda _: self.fetch_details())
         self.download_button.on_click(lambda _: self.download())
+        self.ncbi_panel.button.on_click(lambda _: self.load_counts())
         if hits is not None:
             self.set_hits(hits)
         if result is not None:
@@ -230,6 +235,40 @@ class GEOExplorer:
         target = Path(dest).expanduser() if dest is not None else self.download_panel.destination()
         extract = bool(self.download_panel.extract.value)
         return self._start("Download", ["download"], lambda: self._download(plan, target, extract))
+
+    def load_counts(
+        self, accession: str | None = None, kind: str | None = None
+    ) -> asyncio.Task[None] | None:
+        """Load NCBI-computed counts as a DataFrame into :attr:`data` (a task).
+
+        Without arguments, the file chosen in the Files tab's NCBI counts panel.
+
+        Example:
+            >>> # await explorer.load_counts("GSE211781", "raw"); explorer.data.head()
+        """
+        chosen = self.ncbi_panel.chosen
+        if accession is None and chosen is not None:
+            accession, kind = chosen
+        if self.result is None or accession is None:
+            self._say("Fetch a series with NCBI-computed counts first.", "warning")
+            return None
+        series, what = accession, kind or "raw"
+        return self._start("Loading counts", ["download"], lambda: self._load(series, what))
+
+    async def _load(self, accession: str, kind: str) -> None:
+        assert self.result is not None
+        self.progress.start("download")
+        self._say(f"Loading NCBI's {kind} counts of {accession}…")
+        settings = resolve_settings(self.settings, **self.overrides)
+        frame = await acounts(self.result.files, accession, settings, kind=kind, progress=False)
+        self.data = frame
+        self.ncbi_panel.loaded(frame.shape, accession, kind)
+        self.progress.end(["download"], "done", "done")
+        self._say(
+            f"Loaded NCBI's {kind} counts of {accession}: {frame.shape[0]:,} genes x "
+            f"{frame.shape[1] - 1} samples, in explorer.data.",
+            "success",
+        )
 
     def cancel(self) -> bool:
         """Cancel the running task; False when nothing was running."""

@@ -25,6 +25,7 @@ from ...files.plan import unique_size
 from .. import plots
 from ._html import TABLE_STYLE, accession_cell, esc, iec_size, link_cell, message_html, size_cell
 from .download import DownloadPanel
+from .ncbi import NcbiCountsPanel
 from .table import TablePanel
 
 __all__ = ["FILES_TAB", "PLOTS_TAB", "ResultTabs", "files_summary_html"]
@@ -154,6 +155,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
         )
         self.files_summary = widgets.HTML().add_class("geo-nb-files-summary")
         self.download_panel = DownloadPanel(page_size)
+        self.ncbi_panel = NcbiCountsPanel()
         self.errors_table = TablePanel(
             "errors", ERROR_COLUMNS, page_size=page_size, cells=_ACCESSION_CELLS, choice="kind"
         )
@@ -175,7 +177,9 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             [
                 series_box,
                 self.samples_table,
-                widgets.VBox([self.files_summary, self.files_table, self.download_panel]),
+                widgets.VBox(
+                    [self.files_summary, self.ncbi_panel, self.files_table, self.download_panel]
+                ),
                 self.errors_table,
                 widgets.VBox(
                     [
@@ -214,6 +218,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             self.errors_table.set_frame(result.errors)
         self.files_summary.value = files_summary_html(result)
         self.download_panel.set_result(result)
+        self.ncbi_panel.set_result(result)
         self._changed()
 
     def render_plots(self) -> dict[str, bytes]:
