@@ -34,6 +34,7 @@ from .offline import resolve_settings
 from .parse.convert import Converted, convert_entities
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
+from .reads import add_reads
 from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
@@ -125,6 +126,8 @@ class GEOClient:
         expand_superseries: bool = False,
         progress: bool = True,
         on_progress: ProgressCallback | None = None,
+        runs: bool = False,
+        publications: bool = False,
     ) -> GEOResult:
         """Fetch metadata (and the sized file inventory) for GSE, GSM and GPL accessions.
 
@@ -137,7 +140,9 @@ class GEOClient:
         ``exact_sizes=True`` sends HEAD requests for the files still unsized.
         No file body is downloaded. ``expand_superseries=True`` also fetches
         the SubSeries of every SuperSeries. ``refresh=True`` ignores both
-        caches (and refreshes them).
+        caches (and refreshes them). ``runs=True`` adds the samples' SRA runs
+        (``result.runs``, and their FASTQ files to ``result.files``) and
+        ``publications=True`` the series' PubMed articles (:mod:`geo_nb.reads`).
         """
         wanted = normalize_accessions(accessions)
         callbacks = _callbacks(progress, on_progress)
@@ -197,6 +202,11 @@ class GEOClient:
             if exact_sizes:
                 rows, errors = await self._exact_sizes(reader, rows, refresh, callbacks)
             records = records.model_copy(update={"files": rows, "errors": records.errors + errors})
+        if runs or publications:
+            records = await add_reads(
+                self.http, self.cache, records, runs=runs, publications=publications,
+                refresh=refresh, callbacks=callbacks,
+            )  # fmt: skip
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(

@@ -40,6 +40,7 @@ from .frames import (
     series_frame,
 )
 from .records import GEORecords
+from .runframes import publications_frame, runs_frame
 from .settings import Settings
 
 RAW_CATEGORIES = ("sequencing", "microarray")
@@ -99,6 +100,16 @@ class GEOResult:
     def files(self) -> pd.DataFrame:
         """One row per supplementary file named in the records."""
         return files_frame(self._records)
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        """One row per SRA run of the fetched samples (``fetch(..., runs=True)``)."""
+        return runs_frame(self._records.runs)
+
+    @cached_property
+    def publications(self) -> pd.DataFrame:
+        """One row per PubMed article of the fetched series (``fetch(..., publications=True)``)."""
+        return publications_frame(self._records.publications)
 
     @cached_property
     def errors(self) -> pd.DataFrame:

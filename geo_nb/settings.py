@@ -30,6 +30,8 @@ __all__ = ["DEFAULT_URLS", "ENV_VARS", "Settings", "default_cache_dir"]
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 DEFAULT_ACC_URL = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi"
 DEFAULT_FTP_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
+DEFAULT_ENA_URL = "https://www.ebi.ac.uk/ena/portal/api"
+DEFAULT_ENA_FILES_URL = "https://ftp.sra.ebi.ac.uk"
 
 #: Field name -> environment variable that sets it.
 ENV_VARS: dict[str, str] = {
@@ -45,6 +47,8 @@ ENV_VARS: dict[str, str] = {
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
     "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
     "offline": "GEO_NB_OFFLINE",
+    "ena_url": "GEO_NB_ENA_URL",
+    "ena_files_url": "GEO_NB_ENA_FILES_URL",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -65,6 +69,8 @@ DEFAULT_URLS: dict[str, str] = {
     "eutils_url": DEFAULT_EUTILS_URL,
     "acc_url": DEFAULT_ACC_URL,
     "ftp_url": DEFAULT_FTP_URL,
+    "ena_url": DEFAULT_ENA_URL,
+    "ena_files_url": DEFAULT_ENA_FILES_URL,
 }
 
 
@@ -86,6 +92,8 @@ class Settings(BaseModel):
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
     cache_max_bytes     GEO_NB_CACHE_MAX_BYTES     2 GiB of cached answers (least recently used go)
     offline             GEO_NB_OFFLINE             false (true: the offline demo's recordings)
+    ena_url             GEO_NB_ENA_URL             https://www.ebi.ac.uk/ena/portal/api
+    ena_files_url       GEO_NB_ENA_FILES_URL       https://ftp.sra.ebi.ac.uk (ENA's FASTQ files)
     ==================  =========================  ===============================================
     """
 
@@ -109,6 +117,11 @@ class Settings(BaseModel):
         description="True in the offline demo: answers come from recordings, which never change.",
     )
     tool: str = "geo_nb"
+    ena_url: str = Field(default_factory=lambda: _env("ena_url", DEFAULT_ENA_URL))
+    ena_files_url: str = Field(
+        default_factory=lambda: _env("ena_files_url", DEFAULT_ENA_FILES_URL),
+        description="Where ENA's FASTQ paths (ftp.sra.ebi.ac.uk/vol1/...) are fetched from.",
+    )
 
     def __init__(self, **data: Any) -> None:
         # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline``;
@@ -118,7 +131,7 @@ class Settings(BaseModel):
         except ValidationError as exc:
             raise ConfigError(_explain(exc)) from None
 
-    @field_validator("eutils_url", "acc_url", "ftp_url")
+    @field_validator("eutils_url", "acc_url", "ftp_url", "ena_url", "ena_files_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")

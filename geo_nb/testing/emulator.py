@@ -7,18 +7,22 @@ import random
 import threading
 from types import TracebackType
 
+from .ena import EnaStore
 from .eutils import EUtils
 from .faults import FaultInjector, FaultRule
+from .pubmed import PubmedStore
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog, RequestRecord
 from .server import EmulatorServer
+from .sra import SraStore
 from .store import DataStore
 
 __all__ = ["NCBIEmulator"]
 
 
 class NCBIEmulator:
-    """A local HTTP server that answers like NCBI's E-utilities, acc.cgi and GEO FTP tree.
+    """A local HTTP server that answers like NCBI's E-utilities, acc.cgi and GEO FTP tree,
+    and like ENA's portal API ``filereport`` and FASTQ file server.
 
     Example:
         >>> from geo_nb.testing import NCBIEmulator
@@ -29,6 +33,8 @@ class NCBIEmulator:
     second per connection, None for unlimited) and ``enforce_rate_limit`` can
     be changed while the server runs. ``seed`` makes fault probabilities and
     WebEnv strings reproducible. ``store`` is the :class:`DataStore` served;
+    ``sra``, ``ena`` and ``pubmed`` hold the recorded run info, ENA reports (and
+    FASTQ files) and PubMed summaries (see :mod:`.sra`, :mod:`.ena`, :mod:`.pubmed`);
     ``fault_injector``, ``request_log`` and ``eutils_service`` are the parts the
     HTTP layer uses (prefer the methods below).
     """
@@ -55,7 +61,12 @@ class NCBIEmulator:
         self._rng_lock = threading.Lock()
         self.fault_injector = FaultInjector(self._rng, self._rng_lock)
         self._limiter = RateLimiter()
-        self.eutils_service = EUtils(self.store, random.Random(seed), self._limiter)
+        self.sra = SraStore(self.store.data_dir)
+        self.ena = EnaStore(self.store.data_dir)
+        self.pubmed = PubmedStore(self.store.data_dir)
+        self.eutils_service = EUtils(
+            self.store, random.Random(seed), self._limiter, sra=self.sra, pubmed=self.pubmed
+        )
         self.request_log = RequestLog()
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -135,12 +146,24 @@ class NCBIEmulator:
         """Base URL of the GEO FTP tree (``.../geo``)."""
         return self.base_url + "/geo"
 
+    @property
+    def ena_url(self) -> str:
+        """Base URL of ENA's portal API (``.../ena/portal/api``)."""
+        return self.base_url + "/ena/portal/api"
+
+    @property
+    def ena_files_url(self) -> str:
+        """Base URL of ENA's file server (files below ``/vol1/``)."""
+        return self.base_url
+
     def env(self) -> dict[str, str]:
         """The environment variables that point geo_nb at this emulator."""
         return {
             "GEO_NB_EUTILS_URL": self.eutils_url,
             "GEO_NB_ACC_URL": self.acc_url,
             "GEO_NB_FTP_URL": self.ftp_url,
+            "GEO_NB_ENA_URL": self.ena_url,
+            "GEO_NB_ENA_FILES_URL": self.ena_files_url,
         }
 
     # ---- faults and observation ------------------------------------------------------

@@ -20,7 +20,7 @@ from .ftpfiles import FtpFile, normalize_path
 from .messages import Request, Response
 from .store import DataStore, DirEntry
 
-__all__ = ["autoindex", "handle_ftp", "parse_range", "strfsize"]
+__all__ = ["autoindex", "handle_ftp", "parse_range", "serve_file", "strfsize"]
 
 MIN_NAME_WIDTH = 30
 HHS_FOOTER = (
@@ -127,7 +127,8 @@ def _content_type(path: str) -> str:
     return _CONTENT_TYPES.get(path.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
-def _serve_file(request: Request, file: FtpFile) -> Response:
+def serve_file(request: Request, file: FtpFile) -> Response:
+    """A file's answer: 200, 206 for a ``Range`` request, 416 past its end."""
     headers = [
         ("Content-Type", _content_type(file.path)),
         ("Last-Modified", formatdate(file.mtime, usegmt=True)),
@@ -164,7 +165,7 @@ def handle_ftp(request: Request, store: DataStore, origin: str) -> Response:
     if rel and not rel.endswith("/"):
         file = store.ftp_file(path)
         if file is not None:
-            return _serve_file(request, file)
+            return serve_file(request, file)
     entries = store.listing(path)
     noindex = store.is_noindex(path)
     if entries is None and not noindex:
