@@ -127,7 +127,9 @@ def _run(
 class _Merged:
     """NCBI's and ENA's runs by accession, and why ENA may lack some."""
 
-    def __init__(self, ncbi: list[RunInfo], ena: dict[str, EnaRun], failed: dict[str, str]):
+    def __init__(
+        self, ncbi: list[RunInfo], ena: dict[str, EnaRun], failed: dict[str, GeoNBError]
+    ) -> None:
         self.ncbi = {r.run: r for r in ncbi}
         self.ena = ena
         self.failed = failed
@@ -178,10 +180,20 @@ def _join(
                 "reads, or runs that are not public: they have no rows in res.runs.",
             )
         )
+    studies = dict.fromkeys([context.study or "", *(r.study for r in runs)])
+    for study in (s for s in studies if s in merged.failed):
+        problem = merged.failed[study]
+        errors.append(
+            FetchError(
+                accession=context.accession,
+                kind=problem.kind,
+                message=f"{context.accession}: ENA's file report of {study} could not be read: "
+                f"{problem}",
+            )
+        )
     no_fastq = [r.run for r in runs if r.source == "ncbi" and r.run in merged.ncbi]
     if no_fastq:
-        reasons = sorted({merged.failed[r.study] for r in runs if r.study in merged.failed})
-        why = f" (ENA could not be asked: {reasons[0]})" if reasons else ""
+        why = " (ENA could not be asked)" if any(r.study in merged.failed for r in runs) else ""
         errors.append(
             FetchError(
                 accession=context.accession,
@@ -237,20 +249,20 @@ async def fetch_runs(
         reporter.total = len(studies) + 1
         reporter.advance(ok=not ncbi_failed)
 
-    async def ena(study: str) -> tuple[str, list[EnaRun], str | None]:
+    async def ena(study: str) -> tuple[str, list[EnaRun], GeoNBError | None]:
         try:
             found = await fetch_filereport(http, cache, study, refresh=refresh)
         except GeoNBError as exc:
             if reporter is not None:
                 reporter.advance(study, ok=False)
-            return study, [], str(exc)
+            return study, [], exc
         if reporter is not None:
             reporter.advance(study)
         return study, found, None
 
     reports = await gather_or_cancel(ena(s) for s in studies)
     ena_runs: dict[str, EnaRun] = {}
-    failed: dict[str, str] = {}
+    failed: dict[str, GeoNBError] = {}
     for study, found, problem in reports:
         if problem is not None:
             failed[study] = problem

@@ -35,7 +35,14 @@ from .ftp import serve_file
 from .ftpfiles import FtpFile
 from .messages import Request, Response
 
-__all__ = ["FIELDS", "MATCH_FIELDS", "EnaStore", "handle_ena", "handle_ena_files"]
+__all__ = [
+    "ERROR_PAGE",
+    "FIELDS",
+    "MATCH_FIELDS",
+    "EnaStore",
+    "handle_ena",
+    "handle_ena_files",
+]
 
 MATCH_FIELDS = (
     *("run_accession", "experiment_accession", "sample_accession"),
@@ -57,6 +64,14 @@ FIELDS = frozenset(
     }
 )  # fmt: skip
 DEFAULT_FIELDS = ("run_accession", "fastq_ftp", "fastq_bytes", "fastq_md5")
+#: An EBI-style maintenance page, for ``FaultRule(status=200, body=ERROR_PAGE)``: the HTML
+#: a proxy or maintenance window puts where TSV was asked for. Synthesized (not recorded).
+ERROR_PAGE = (
+    b'<!DOCTYPE html>\n<html lang="en"><head><title>EMBL-EBI: service unavailable</title>'
+    b"</head>\n<body><!-- synthesized by the geo_nb emulator -->\n<h1>We'll be back soon"
+    b"</h1>\n<p>The ENA Portal API is undergoing maintenance. Please try again later.</p>"
+    b"\n</body></html>\n"
+)
 
 
 class EnaStore:
