@@ -81,6 +81,29 @@ def targets(r: Json) -> list[Json]:
             r["search"]["rate_limit_violations"] == 0,
         ),
     ]
+    if "runs" in r:  # bench/runs.py (issue 11)
+        x = r["runs"]
+        eutils = x["geo_nb"]["requests"]["by_service"].get("eutils", 0)
+        rows += [
+            (
+                f"SRA runs of {x['series']} series, share of the floor's speed",
+                ">= 90%",
+                f"{x['speed_vs_floor']:.0%}",
+                x["speed_vs_floor"] >= 0.9,
+            ),
+            (
+                "SRA runs vs one request per sample (pysradb, geofetch)",
+                ">= 5x",
+                f"{x['speedup_vs_per_sample']:.0f}x",
+                x["speedup_vs_per_sample"] >= 5,
+            ),
+            (
+                f"E-utilities requests for the runs of {x['series']} series",
+                f"<= {x['eutils_bound']}",
+                str(eutils),
+                eutils <= x["eutils_bound"],
+            ),
+        ]
     return [{"target": a, "goal": b, "measured": c, "pass": d} for a, b, c, d in rows]
 
 
@@ -460,6 +483,11 @@ def render(r: Json) -> str:
         + f", size verified: {d['verified_size']}. No target; kept from the earlier "
         "`bench/inventory.py`.\n"
     )
+
+    if "runs" in r:
+        from runs import markdown as runs_markdown  # a sibling script, as serve.py for run.py
+
+        add(runs_markdown(r["runs"]))
 
     add("## Performance problems this suite found in geo_nb\n")
     add(findings(r))

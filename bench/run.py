@@ -23,6 +23,8 @@ interpretation) and ``bench/out/results.json`` (every raw number).
    script and kernel start.
 6. File inventory and a resumed download (``bench/inventory.py``, run as is): kept
    from the earlier benchmark scripts, no target.
+7. SRA runs of 20 sequencing series (``bench/runs.py``, run as is): geo_nb against the
+   same requests sent bare and against one request per sample (pysradb, geofetch).
 
 ``--quick`` runs everything at toy sizes to check the suite itself; its report goes
 to ``bench/out/RESULTS.quick.md`` and ``RESULTS.md`` is left alone.
@@ -562,6 +564,14 @@ def bench_inventory(cfg: argparse.Namespace) -> Json:
     return result
 
 
+def bench_runs(cfg: argparse.Namespace) -> Json:
+    """``bench/runs.py`` as is (it starts its own emulator)."""
+    args = [str(BENCH / "runs.py"), "--json", "--latency", str(cfg.latency)]
+    args += ["--reps", str(cfg.reps), "--per-sample-series", "2" if cfg.quick else "4"]
+    result: Json = json.loads(_run(args, "bench/runs.py"))
+    return result
+
+
 # ---- evidence for the findings ---------------------------------------------------------
 
 
@@ -694,6 +704,7 @@ def main() -> None:
             "evidence_gzip": lambda: bench_evidence_gzip(paths),
             "import": lambda: bench_import(cfg),
             "inventory": lambda: bench_inventory(cfg),
+            "runs": lambda: bench_runs(cfg),
         }
         for name, run in offline.items():
             log(name)

@@ -28,13 +28,15 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._aio import gather_or_cancel
 from .errors import GeoNBError
-from .files.classify import classify_file
+from .files.classify import FileKind, classify_file
 from .frames import file_rows, sample_memberships
 from .ncbi.cache import DiskCache
 from .ncbi.ena import EnaRun, fetch_filereport
@@ -133,15 +135,16 @@ class _Merged:
         self.ncbi = {r.run: r for r in ncbi}
         self.ena = ena
         self.failed = failed
-        self.order = list(dict.fromkeys([*self.ncbi, *ena]))
-
-    def study(self, run: str) -> str:
-        info, ena = self.ncbi.get(run), self.ena.get(run)
-        return (info.study if info else "") or (ena.study if ena else "")
-
-    def experiment(self, run: str) -> str:
-        info, ena = self.ncbi.get(run), self.ena.get(run)
-        return (info.experiment if info else "") or (ena.experiment if ena else "")
+        self.by_study: dict[str, list[str]] = {}
+        self.by_experiment: dict[str, list[str]] = {}
+        self.experiment: dict[str, str] = {}
+        for run in dict.fromkeys([*self.ncbi, *ena]):
+            info, report = self.ncbi.get(run), ena.get(run)
+            study = (info.study if info else "") or (report.study if report else "")
+            experiment = (info.experiment if info else "") or (report.experiment if report else "")
+            self.by_study.setdefault(study, []).append(run)
+            self.by_experiment.setdefault(experiment, []).append(run)
+            self.experiment[run] = experiment
 
 
 def _join(
@@ -149,11 +152,11 @@ def _join(
 ) -> tuple[list[Run], list[FetchError]]:
     by_experiment = {s.sra_experiment: s for s in context.samples if s.sra_experiment}
     if context.study:
-        mine = [r for r in merged.order if merged.study(r) == context.study]
+        mine = merged.by_study.get(context.study, [])
     else:
-        mine = [r for r in merged.order if merged.experiment(r) in by_experiment]
+        mine = [r for x in by_experiment for r in merged.by_experiment.get(x, [])]
     runs = [
-        _run(context, by_experiment.get(merged.experiment(r)), merged.ncbi.get(r), ena)
+        _run(context, by_experiment.get(merged.experiment[r]), merged.ncbi.get(r), ena)
         for r in mine
         for ena in [merged.ena.get(r)]
     ]
@@ -224,30 +227,18 @@ async def fetch_runs(
     refresh: bool = False,
     reporter: ProgressReporter | None = None,
 ) -> tuple[list[Run], list[FetchError]]:
-    """The runs of the fetched samples and the error rows about them (see the module doc)."""
+    """The runs of the fetched samples and the error rows about them (see the module doc).
+
+    ENA is asked for the series' own studies while NCBI's run info is on its way (the
+    two are independent), and afterwards for studies only the run info names.
+    """
     contexts = _contexts(records)
     queries = _queries(contexts)
     if not queries:
         return [], []
-    errors: list[FetchError] = []
-    ncbi_failed = False
-    try:
-        infos = await fetch_run_info(http, cache, queries, refresh=refresh)
-    except GeoNBError as exc:
-        infos, ncbi_failed = [], True
-        errors += [
-            FetchError(
-                accession=c.accession,
-                kind=exc.kind,
-                message=f"{c.accession}: NCBI's SRA run info could not be read: {exc}",
-            )
-            for c in contexts
-        ]
-    found_studies = [c.study for c in contexts] + [i.study for i in infos]
-    studies = [s for s in dict.fromkeys(found_studies) if s]
+    known = [s for s in dict.fromkeys(c.study for c in contexts) if s]
     if reporter is not None:
-        reporter.total = len(studies) + 1
-        reporter.advance(ok=not ncbi_failed)
+        reporter.total = len(known) + 1
 
     async def ena(study: str) -> tuple[str, list[EnaRun], GeoNBError | None]:
         try:
@@ -260,7 +251,39 @@ async def fetch_runs(
             reporter.advance(study)
         return study, found, None
 
-    reports = await gather_or_cancel(ena(s) for s in studies)
+    async def ncbi() -> tuple[list[RunInfo], GeoNBError | None]:
+        try:
+            found = await fetch_run_info(http, cache, queries, refresh=refresh)
+        except GeoNBError as exc:
+            return [], exc
+        finally:
+            if reporter is not None:
+                reporter.advance()
+        return found, None
+
+    ncbi_task = asyncio.ensure_future(ncbi())
+    try:
+        reports = await gather_or_cancel(ena(s) for s in known)
+        infos, ncbi_error = await ncbi_task
+    finally:
+        if not ncbi_task.done():
+            ncbi_task.cancel()
+            await asyncio.gather(ncbi_task, return_exceptions=True)
+    more = [s for s in dict.fromkeys(i.study for i in infos) if s and s not in known]
+    if more:
+        if reporter is not None:
+            reporter.total = len(known) + len(more) + 1
+        reports += await gather_or_cancel(ena(s) for s in more)
+    errors: list[FetchError] = []
+    if ncbi_error is not None:
+        errors += [
+            FetchError(
+                accession=c.accession,
+                kind=ncbi_error.kind,
+                message=f"{c.accession}: NCBI's SRA run info could not be read: {ncbi_error}",
+            )
+            for c in contexts
+        ]
     ena_runs: dict[str, EnaRun] = {}
     failed: dict[str, GeoNBError] = {}
     for study, found, problem in reports:
@@ -271,10 +294,15 @@ async def fetch_runs(
     merged = _Merged(infos, ena_runs, failed)
     runs: list[Run] = []
     for context in contexts:
-        got, problems = _join(context, merged, ncbi_failed)
+        got, problems = _join(context, merged, ncbi_error is not None)
         runs += got
         errors += problems
     return runs, errors
+
+
+@functools.lru_cache(maxsize=64)
+def _kind(suffix: str) -> FileKind:
+    return classify_file(f"x{suffix}")
 
 
 def fastq_files(runs: Iterable[Run]) -> list[SupplementaryFile]:
@@ -284,7 +312,7 @@ def fastq_files(runs: Iterable[Run]) -> list[SupplementaryFile]:
         sums = [*run.fastq_md5, *[""] * len(run.fastq_urls)]
         for url, size, md5 in zip(run.fastq_urls, run.fastq_bytes, sums, strict=False):
             name = url.rsplit("/", 1)[-1]
-            kind = classify_file(name)
+            kind = _kind(name[name.find(".") :] if "." in name else "")
             rows.append(
                 SupplementaryFile(
                     owner=run.sample_accession or run.run,

@@ -20,8 +20,8 @@ def cells(path: Path) -> list[dict[str, object]]:
     return list(json.loads(path.read_text())["cells"])
 
 
-def test_the_six_tutorials_exist() -> None:
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+def test_the_seven_tutorials_exist() -> None:
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -74,6 +74,11 @@ def _int(text: str) -> int | None:
 
 def _date(text: str) -> dt.datetime | None:
     text = text.strip()
+    if text[:1].isdigit():
+        try:  # today's "2014-01-02 09:16:11", quickly
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            pass
     for pattern in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, pattern)
