@@ -111,12 +111,13 @@ _PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 class Emulator:
-    """``bench/serve.py`` in its own process, with its stdin/stdout command channel."""
+    """``bench/serve.py`` (or another bench ``script`` serving the same way) in its own
+    process, with its stdin/stdout command channel."""
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], script: str = "serve.py") -> None:
         env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARS}
         self.process = subprocess.Popen(
-            [PYTHON, str(BENCH / "serve.py"), *args],
+            [PYTHON, str(BENCH / script), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -36,17 +36,17 @@ import asyncio
 import hashlib
 import json
 import math
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import IO, Any
+from typing import Any
 
 import httpx
+
+# bench/ is not a package: these are its sibling scripts (sys.path[0] when run as a script).
+from run import Emulator
+from serve import answer_commands
 
 Json = dict[str, Any]
 KEY = "benchkey"
@@ -61,7 +61,7 @@ CONCURRENCY = 10
 
 def _serve(port: int, latency: float) -> None:
     """Build the clones and serve; answer ``clear``, ``stats``, ``quit`` (stdin, JSON lines)."""
-    from geo_nb.testing import NCBIEmulator, max_in_window
+    from geo_nb.testing import NCBIEmulator
     from geo_nb.testing.synth import clone_series, renumber
 
     emu = NCBIEmulator(latency=latency, port=port)
@@ -92,28 +92,7 @@ def _serve(port: int, latency: float) -> None:
         first_sample += 100_000
         first_sra += copies * 100 + 100
     with emu:
-        print(json.dumps({"ready": emu.base_url, "series": series}), flush=True)
-        for line in sys.stdin:
-            command = line.strip()
-            if command == "clear":
-                emu.clear_log()
-                print(json.dumps({"ok": True}), flush=True)
-            elif command == "stats":
-                records = emu.requests
-                eutils = [r.time for r in records if r.service == "eutils"]
-                print(
-                    json.dumps(
-                        {
-                            "by_service": dict(Counter(r.service for r in records)),
-                            "statuses": dict(Counter(f"{r.service}:{r.status}" for r in records)),
-                            "eutils_max_in_1s": max_in_window(eutils) if eutils else 0,
-                            "rate_limit_violations": emu.rate_limit_violations,
-                        }
-                    ),
-                    flush=True,
-                )
-            elif command == "quit":
-                break
+        answer_commands(emu, {"ready": emu.base_url, "series": series})
 
 
 _SRA_COLUMNS = ("Run", "Experiment", "SRAStudy", "BioProject", "Sample", "BioSample")
@@ -146,43 +125,6 @@ def _ena_report(rows: list[dict[str, str]]) -> str:
                   ";".join(md5s), f"{size};{size}"]  # fmt: skip
         lines.append("\t".join(values))
     return "\n".join(lines) + "\n"
-
-
-class Emulator:
-    """This script's ``--serve`` mode in its own process, with a stdin/stdout channel."""
-
-    def __init__(self, latency: float) -> None:
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--latency", str(latency)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.facts: Json = json.loads(self._pipes()[1].readline())
-
-    def _pipes(self) -> tuple[IO[str], IO[str]]:
-        stdin, stdout = self.process.stdin, self.process.stdout
-        if stdin is None or stdout is None:
-            raise RuntimeError("the emulator's pipes are closed")
-        return stdin, stdout
-
-    def command(self, command: str) -> Json:
-        stdin, stdout = self._pipes()
-        stdin.write(command + "\n")
-        stdin.flush()
-        answer: Json = json.loads(stdout.readline())
-        return answer
-
-    def close(self) -> None:
-        try:
-            self._pipes()[0].write("quit\n")
-            self._pipes()[0].flush()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
 
 
 # ---- the three ways ----------------------------------------------------------------------
@@ -372,10 +314,11 @@ async def _per_sample(base: str, series: list[str]) -> Json:
 
 
 def measure(latency: float, reps: int, per_sample_series: int) -> Json:
-    emu = Emulator(latency)
-    series: list[str] = emu.facts["series"]
-    base: str = emu.facts["ready"]
+    emu = Emulator(["--serve", "--latency", str(latency)], script="runs.py")
     try:
+        facts = emu.wait_ready()
+        series: list[str] = facts["series"]
+        base: str = facts["ready"]
         rounds: dict[str, list[Json]] = {"geo_nb": [], "floor": []}
         floor_requests: Json = {}
         for _ in range(reps):
@@ -463,8 +406,9 @@ def markdown(r: Json) -> str:
         f"{r['speedup_vs_per_sample']:.0f}x faster |",
         "",
         f"E-utilities requests for the runs of {r['series']} series: {eutils} (one esearch "
-        f"and one efetch; bound ceil({r['series']}/200) + 2 = {r['eutils_bound']}). No 429 "
-        f"from the emulator ({g['requests']['rate_limit_violations']} over the whole run).",
+        f"and one efetch; bound ceil({r['series']}/200) + 2 = {r['eutils_bound']}); at most "
+        f"{g['requests']['eutils']['max_in_any_1s_window']} in any 1 s window, and "
+        f"{g['requests']['rate_limit_violations_total']} answered 429 over the whole run.",
         "",
         f"Whole cold fetch (metadata, then runs): geo_nb {g['whole_seconds']:.2f} s "
         f"({req(g['whole_requests'])}) against {f['whole_seconds']:.2f} s bare "

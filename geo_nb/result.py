@@ -242,6 +242,8 @@ class GEOResult:
             _plural(len(records.platforms), "platform"),
             _plural(len(file_rows(records)), "file"),
             _plural(len(records.errors), "error"),
+            *([_plural(len(records.runs), "run")] if records.runs else []),
+            *([_plural(len(records.publications), "publication")] if records.publications else []),
         ]
 
     def __repr__(self) -> str:

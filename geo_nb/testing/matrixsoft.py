@@ -40,6 +40,8 @@ import gzip
 import sys
 from pathlib import Path
 
+from .soft import convert_main, write_entities
+
 __all__ = ["convert_matrix", "read_header", "write_records"]
 
 TABLE_BEGIN = "!series_matrix_table_begin"
@@ -111,24 +113,12 @@ def convert_matrix(path: str | Path) -> dict[str, str]:
 
 def write_records(path: str | Path, out_dir: str | Path) -> list[Path]:
     """Write ``<ACC>.soft`` (UTF-8, LF) for every entity of the matrix; returns the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for accession, text in convert_matrix(path).items():
-        (target := out / f"{accession}.soft").write_bytes(text.encode("utf-8"))
-        written.append(target)
-    return written
+    return write_entities(convert_matrix(path), out_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m geo_nb.testing.matrixsoft MATRIX.txt.gz OUTDIR``."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print(main.__doc__, file=sys.stderr)
-        return 2
-    for path in write_records(args[0], args[1]):
-        print(path)
-    return 0
+    return convert_main(argv, convert_matrix, str(main.__doc__))
 
 
 if __name__ == "__main__":
