@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +24,7 @@ from geo_nb.ncbi.cache import memory_cache
 from geo_nb.ncbi.http import HttpClient
 from geo_nb.ncbi.sra import fetch_run_info
 from geo_nb.progress import ProgressEvent
-from geo_nb.testing import NCBIEmulator
+from geo_nb.testing import FaultRule, NCBIEmulator
 
 AIRWAY = "GSE52778"
 AIRWAY_SAMPLES = [f"GSM{n}" for n in range(1275862, 1275878)]
@@ -299,3 +302,40 @@ def test_runs_in_a_running_loop(geo_env: NCBIEmulator) -> None:
         return len(geo_nb.fetch(AIRWAY, runs=True, progress=False).runs)
 
     assert asyncio.run(inside()) == 16
+
+
+def test_an_interrupted_fastq_download_resumes(geo_env: NCBIEmulator, tmp_path: Path) -> None:
+    res = geo_nb.fetch(AIRWAY, runs=True, progress=False)
+    geo_env.add_fault(FaultRule(match=f"{FASTQ_1}$", action="truncate", after_bytes=1000))
+    report = res.plan(pattern=FASTQ_1).download(tmp_path / "reads", progress=False)
+    assert list(report.status) == ["resumed"]
+    tries = [r for r in geo_env.requests if r.path.endswith(FASTQ_1)]
+    assert [(r.status, r.headers.get("Range")) for r in tries] == [
+        (200, None),
+        (206, "bytes=1000-"),
+    ]
+    served = Path(geo_nb.testing.store.BUNDLED_DATA, "ena/files/vol1/fastq/SRR103/008/SRR1039508")
+    assert (tmp_path / "reads" / AIRWAY / FASTQ_1).read_bytes() == (served / FASTQ_1).read_bytes()
+
+
+def test_the_offline_demo_serves_runs_and_fastq(tmp_path: Path) -> None:
+    code = (
+        "import geo_nb\n"
+        "s = geo_nb.GEOClient().settings\n"
+        "print(s.ena_url.startswith('http://127.0.0.1:'), s.ena_files_url.startswith('http://'))\n"
+        "res = geo_nb.fetch('GSE52778', runs=True, progress=False)\n"
+        "print(len(res.runs), res.runs.source.tolist().count('ena'))\n"
+        f"print(res.plan(category='sequencing').download({str(tmp_path)!r}, progress=False)"
+        ".status.tolist())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEO_NB_", "NCBI_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "GEO_NB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True True", "16 1", "['downloaded', 'downloaded']"]
