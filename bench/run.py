@@ -568,7 +568,9 @@ def bench_inventory(cfg: argparse.Namespace) -> Json:
 def bench_runs(cfg: argparse.Namespace) -> Json:
     """``bench/runs.py`` as is (it starts its own emulator)."""
     args = [str(BENCH / "runs.py"), "--json", "--latency", str(cfg.latency)]
-    args += ["--reps", str(cfg.reps), "--per-sample-series", "2" if cfg.quick else "4"]
+    # Its runs take about a second each: more of them steady the medians on a busy machine.
+    reps = cfg.reps if cfg.quick else max(cfg.reps, 5)
+    args += ["--reps", str(reps), "--per-sample-series", "2" if cfg.quick else "4"]
     result: Json = json.loads(_run(args, "bench/runs.py"))
     return result
 
