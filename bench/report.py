@@ -780,10 +780,9 @@ def not_measured(r: Json) -> str:
                     "generated from their run info (real ENA reports of these studies were not "
                     "found), ENA is on the same loopback server as NCBI, and the per-sample way "
                     f"was measured on {r['runs']['per_sample']['series']} of the "
-                    f"{r['runs']['series']} series and scaled by samples. On a busier machine "
-                    "an earlier run of this suite measured the runs stage at 82% of the floor "
-                    "(0.86 s against 0.71 s): geo_nb does more work on the event loop per "
-                    "answer (parsing, checks, the disk cache) than the bare client.",
+                    f"{r['runs']['series']} series and scaled by samples. The runs stage "
+                    "lasts under a second, so the machine's load moves its ratio to the floor "
+                    "by several points between runs (see `all` in results.json).",
                 ]
                 if "runs" in r
                 else []
