@@ -15,6 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# bench/ is not a package: a sibling script (sys.path[0] when run as a script).
+from fallback import markdown as fallback_markdown
+from runs import markdown as runs_markdown
+
 Json = dict[str, Any]
 
 
@@ -81,6 +85,22 @@ def targets(r: Json) -> list[Json]:
             r["search"]["rate_limit_violations"] == 0,
         ),
     ]
+    if "fallback" in r:
+        f = r["fallback"]
+        rows += [
+            (
+                "Series/s with acc.cgi challenged, share of the harness floor",
+                ">= 80%",
+                f"{f['share_of_floor']:.0%}",
+                f["share_of_floor"] >= 0.8,
+            ),
+            (
+                "Failed acc.cgi requests before the switch (circuit breaker)",
+                "<= 3",
+                str(f["failed_acc_requests"]),
+                f["failed_acc_requests"] <= 3,
+            ),
+        ]
     if "runs" in r:  # bench/runs.py (issue 11)
         x = r["runs"]
         eutils = x["geo_nb"]["requests"]["by_service"].get("eutils", 0)
@@ -484,9 +504,10 @@ def render(r: Json) -> str:
         "`bench/inventory.py`.\n"
     )
 
-    if "runs" in r:
-        from runs import markdown as runs_markdown  # a sibling script, as serve.py for run.py
+    if "fallback" in r:
+        add(fallback_markdown(r["fallback"]))
 
+    if "runs" in r:
         add(runs_markdown(r["runs"]))
 
     add("## Performance problems this suite found in geo_nb\n")
@@ -776,7 +797,7 @@ def not_measured(r: Json) -> str:
             "medians and CPU seconds reduce that noise but do not remove it.",
             *(
                 [
-                    "- SRA runs (section 7) against real NCBI and ENA: the clones' ENA rows are "
+                    "- SRA runs (section 8) against real NCBI and ENA: the clones' ENA rows are "
                     "generated from their run info (real ENA reports of these studies were not "
                     "found), ENA is on the same loopback server as NCBI, and the per-sample way "
                     f"was measured on {r['runs']['per_sample']['series']} of the "

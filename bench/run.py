@@ -23,7 +23,9 @@ interpretation) and ``bench/out/results.json`` (every raw number).
    script and kernel start.
 6. File inventory and a resumed download (``bench/inventory.py``, run as is): kept
    from the earlier benchmark scripts, no target.
-7. SRA runs of 20 sequencing series (``bench/runs.py``, run as is): geo_nb against the
+7. Metadata with acc.cgi challenged (``bench/fallback.py``, run as is): 100 series from
+   GEO's FTP tree against the same harness floor, and the circuit breaker's cost.
+8. SRA runs of 20 sequencing series (``bench/runs.py``, run as is): geo_nb against the
    same requests sent bare and against one request per sample (pysradb, geofetch).
 
 ``--quick`` runs everything at toy sizes to check the suite itself; its report goes
@@ -565,6 +567,22 @@ def bench_inventory(cfg: argparse.Namespace) -> Json:
     return result
 
 
+# ---- 7. acc.cgi challenged --------------------------------------------------------------
+
+
+def bench_fallback(cfg: argparse.Namespace) -> Json:
+    """``bench/fallback.py`` (it starts its own emulator, acc.cgi challenged)."""
+    args = [str(BENCH / "fallback.py"), "--json", "--latency", str(cfg.latency)]
+    args += ["--bandwidth", str(cfg.bandwidth)]
+    if cfg.quick:
+        args += ["--series", "20", "--big", "2", "--big-mb", "5", "--reps", "1"]
+    result: Json = json.loads(_run(args, "bench/fallback.py"))
+    return result
+
+
+# ---- 8. SRA runs --------------------------------------------------------------------
+
+
 def bench_runs(cfg: argparse.Namespace) -> Json:
     """``bench/runs.py`` as is (it starts its own emulator)."""
     args = [str(BENCH / "runs.py"), "--json", "--latency", str(cfg.latency)]
@@ -707,6 +725,7 @@ def main() -> None:
             "evidence_gzip": lambda: bench_evidence_gzip(paths),
             "import": lambda: bench_import(cfg),
             "inventory": lambda: bench_inventory(cfg),
+            "fallback": lambda: bench_fallback(cfg),
             "runs": lambda: bench_runs(cfg),
         }
         for name, run in offline.items():

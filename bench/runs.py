@@ -44,8 +44,8 @@ from typing import Any
 
 import httpx
 
-# bench/ is not a package: these are its sibling scripts (sys.path[0] when run as a script).
-from run import Emulator
+# bench/ is not a package: a sibling script (sys.path[0] when run as a script). run.py's
+# Emulator is imported where it is used: run.py imports report.py, which imports this.
 from serve import answer_commands
 
 Json = dict[str, Any]
@@ -144,7 +144,7 @@ def settings(base: str, cache: str) -> Any:
     )
 
 
-def geo_nb_runs(base: str, series: list[str], emu: Emulator) -> Json:
+def geo_nb_runs(base: str, series: list[str], emu: Any) -> Json:
     """geo_nb's runs stage (records already in memory, run caches empty), then a cold fetch."""
     import geo_nb
     from geo_nb.ncbi.cache import memory_cache
@@ -314,6 +314,8 @@ async def _per_sample(base: str, series: list[str]) -> Json:
 
 
 def measure(latency: float, reps: int, per_sample_series: int) -> Json:
+    from run import Emulator
+
     emu = Emulator(["--serve", "--latency", str(latency)], script="runs.py")
     try:
         facts = emu.wait_ready()
@@ -384,7 +386,7 @@ def markdown(r: Json) -> str:
 
     eutils = g["requests"]["by_service"].get("eutils", 0)
     lines = [
-        f"## 7. SRA runs of {r['series']} sequencing series (`bench/runs.py`)\n",
+        f"## 8. SRA runs of {r['series']} sequencing series (`bench/runs.py`)\n",
         f"{r['series']} clones of GSE52778 and GSE64912 ({r['samples']} samples, one "
         f"paired-end run each, {r['series']} SRA studies), {r['latency_s'] * 1000:.0f} ms "
         "latency per request, the E-utilities limit enforced by the emulator (10/s: every "

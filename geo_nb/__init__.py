@@ -18,10 +18,13 @@ from . import errors
 from ._version import __version__
 from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
+from .catalog_db import Catalog, catalog
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
+from .experiment import Design, design
 from .files.classify import FileKind, classify_file
 from .files.plan import DownloadPlan
+from .files.receipt import verify
 from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .offline import check_connection, demo_catalog, use_offline_demo
 from .parse.matrix import SeriesMatrix
@@ -31,6 +34,8 @@ from .result import GEOResult
 from .settings import Settings
 
 __all__ = [
+    "Catalog",
+    "Design",
     "DownloadPlan",
     "FetchFailedError",
     "FileKind",
@@ -53,10 +58,12 @@ __all__ = [
     "afetch",
     "asearch",
     "cache_info",
+    "catalog",
     "check_connection",
     "classify_file",
     "clear_cache",
     "demo_catalog",
+    "design",
     "errors",
     "fetch",
     "load_geoparse",
@@ -64,6 +71,7 @@ __all__ = [
     "load_series_matrix",
     "search",
     "use_offline_demo",
+    "verify",
 ]
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
+from .catalog_db import CATALOG_NAME
 from .digests import forget_known
 from .errors import ConfigError
 from .ncbi.cache import CacheInfo, DiskCache, memory_cache
@@ -61,18 +63,29 @@ def cache_info(**overrides: Any) -> CacheInfo:
     return disk_cache(Settings(**overrides)).info()
 
 
-def clear_cache(older_than: dt.timedelta | float | str | None = None, **overrides: Any) -> int:
+def clear_cache(
+    older_than: dt.timedelta | float | str | None = None,
+    *,
+    catalog: bool = False,
+    **overrides: Any,
+) -> int:
     """Empty the caches; returns how many disk entries were deleted.
 
     Without ``older_than`` every disk entry goes, and the memory cache of this
     process is emptied. With it (days as a number, a ``timedelta``, or text like
-    ``"12h"``, ``"30d"``), only entries not used for that long are deleted.
+    ``"12h"``, ``"30d"``), only entries not used for that long are deleted. The
+    catalog (:mod:`geo_nb.catalog`), a record rather than a cache, is kept unless
+    ``catalog=True``.
 
     Example:
         >>> # geo_nb.clear_cache(older_than=30)   # entries unused for 30 days
     """
     seconds = None if older_than is None else _age_seconds(older_than)
-    removed = disk_cache(Settings(**overrides)).clear(seconds)
+    settings = Settings(**overrides)
+    removed = disk_cache(settings).clear(seconds)
+    if catalog:
+        for suffix in ("", "-wal", "-shm"):
+            (Path(settings.cache_dir) / f"{CATALOG_NAME}{suffix}").unlink(missing_ok=True)
     forget_known()
     if older_than is None:
         memory_cache.clear()

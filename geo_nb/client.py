@@ -23,15 +23,18 @@ from ._aio import gather_or_cancel
 from .accessions import normalize_accessions
 from .caches import disk_cache
 from .digests import DigestStore
-from .errors import GeoNBError, UnexpectedResponseError
+from .errors import BlockedError, GeoNBError, UnexpectedResponseError
 from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder_key, unsized
+from .metadata import MetadataSources, durable
 from .ncbi.acc import acc_params, check_soft
 from .ncbi.cache import cache_key, memory_cache
 from .ncbi.eutils import SearchFilters, build_term, run_search
 from .ncbi.http import HttpClient, Service
+from .ncbi.sources import AccTicket
 from .ncbi.urls import rewrite_url
 from .offline import resolve_settings
 from .parse.convert import Converted, convert_entities
+from .parse.family import complete_series
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .reads import add_reads
@@ -71,9 +74,6 @@ class GEOClient:
         self.http = HttpClient(self.settings)
         self.cache = disk_cache(self.settings)
         self.digests = DigestStore(self.cache, self.settings)
-        # Temporary files of writers that were killed: harmless (reads skip them), but
-        # they should not pile up.
-        self.cache.prune_once()
 
     def __repr__(self) -> str:
         s = self.settings
@@ -110,7 +110,7 @@ class GEOClient:
         term = build_term(query, **filters)
         reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
         hits = await run_search(self.http, term, max_results=max_results, reporter=reporter)
-        if self.settings.offline and hits.empty:
+        if self.settings.offline_demo and hits.empty:
             from .offline import offline_search_hint
 
             hits.attrs["warnings"] = [*hits.attrs.get("warnings", []), offline_search_hint(query)]
@@ -150,19 +150,20 @@ class GEOClient:
         listings = ProgressReporter("inventory", _series_count(wanted), callbacks if files else [])
         reader = FolderReader(self.http, self.cache, self.settings)
         folders: dict[str, SeriesFolder] = {}
+        sources = MetadataSources(self, metadata)
 
         async def one(accession: str) -> list[Converted | FetchError]:
             with_folder = files and accession.startswith("GSE")
             if not refresh:
                 self._warm(accession, with_folder)
             try:
-                converted, fetched_at = await self._record(accession, refresh=refresh)
+                converted, fetched_at = await sources.record(accession, refresh=refresh)
             except Exception as exc:
                 metadata.advance(accession, ok=False)
                 if with_folder:
                     listings.advance(accession)
                 return [_failure(accession, exc)]
-            gap = _missing_samples(accession, converted, offline=self.settings.offline)
+            gap = _missing_samples(accession, converted, offline=self.settings.offline_demo)
             metadata.advance(accession, ok=gap is None)
             outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
             folder = None
@@ -175,7 +176,7 @@ class GEOClient:
                 except Exception as exc:
                     listings.advance(accession, ok=False)
                     outcome.append(_failure(accession, exc))
-            if folder is not None or not with_folder:
+            if (folder is not None or not with_folder) and durable(converted):
                 self.digests.save(accession, converted, fetched_at, folder, force=refresh)
             return outcome
 
@@ -195,6 +196,7 @@ class GEOClient:
         finally:
             metadata.finish()
             listings.finish()
+            await sources.aclose()
         records = _assemble(requested, outcomes)
         if files:
             rows = build_inventory(records, folders, self.settings.ftp_url)
@@ -263,8 +265,11 @@ class GEOClient:
         if need_folder and folder is not None:
             memory_cache.put(folder_key, folder)
 
-    async def _record(self, accession: str, *, refresh: bool) -> tuple[Converted, float]:
-        """The accession's records and when their answer was fetched."""
+    async def _record(
+        self, accession: str, *, refresh: bool, ticket: AccTicket | None = None
+    ) -> tuple[Converted, float]:
+        """The accession's acc.cgi records and when their answer was fetched; ``ticket``
+        is taken before a request is sent (see :class:`~geo_nb.ncbi.sources.AccBreaker`)."""
         settings = self.settings
         memory_key = self._memory_keys(accession)[0]
         if not refresh:
@@ -277,11 +282,14 @@ class GEOClient:
         body, fetched_at = entry if entry is not None else (None, time.time())
         fetched = body is None
         if body is None:
+            if ticket is not None:
+                await ticket.take()
             response = await self.http.request(
                 Service.ACC, "GET", settings.acc_url, params=params, accession=accession
             )
             if response.status_code != 200:
-                raise UnexpectedResponseError(
+                refused = BlockedError if response.status_code == 403 else UnexpectedResponseError
+                raise refused(
                     f"{accession}: acc.cgi answered HTTP {response.status_code}. Try again later.",
                     accession=accession,
                     url=str(response.url),
@@ -302,10 +310,9 @@ class GEOClient:
         """Check, parse and convert one acc.cgi answer; cache it as ``cache_as`` (key, time)."""
         ftp_url = self.settings.ftp_url
         url = f"{self.settings.acc_url}?acc={accession}"
-        check_soft(
-            body.decode("utf-8", errors="replace"), accession, url, offline=self.settings.offline
-        )
-        entities = parse_soft(body, source=f"acc.cgi response for {accession}")
+        text = body.decode("utf-8", errors="replace")
+        check_soft(text, accession, url, offline=self.settings.offline_demo)
+        entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         _check_requested(accession, converted, url)
         if cache_as is not None:
@@ -400,10 +407,14 @@ def _assemble(wanted: list[str], outcomes: Sequence[Converted | FetchError]) -> 
         got_series, got_samples, got_platforms = outcome
         for s in got_series:
             series.setdefault(s.accession, s)
+        # A sample or platform fetched alone from a thin esummary summary gives way to
+        # the same record read with a series.
         for m in got_samples:
-            samples.setdefault(m.accession, m)
+            if m.accession not in samples or samples[m.accession].record_source == "esummary":
+                samples[m.accession] = m
         for p in got_platforms:
-            platforms.setdefault(p.accession, p)
+            if p.accession not in platforms or platforms[p.accession].record_source == "esummary":
+                platforms[p.accession] = p
     return GEORecords(
         requested=wanted,
         series=list(series.values()),

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 __all__ = [
+    "BlockedError",
     "ChecksumError",
     "ConfigError",
     "FetchFailedError",
@@ -215,3 +216,12 @@ class FetchFailedError(GeoNBError):
         super().__init__(
             f"{len(self.errors)} accession(s) could not be fetched:\n" + "\n".join(lines)
         )
+
+
+class BlockedError(UnexpectedResponseError):
+    """NCBI refused to answer this client: a bot-challenge page, or HTTP 403.
+
+    Its ``kind`` stays ``unexpected_response``; with ``metadata_source="auto"``
+    geo_nb reads the record from the FTP tree instead (see the README, "When NCBI
+    challenges geo_nb").
+    """

@@ -58,6 +58,7 @@ SERIES_COLUMNS: dict[str, ColumnKind] = {
     "bioproject": "str",
     "contact_name": "str",
     "contributors": "list",
+    "record_source": "str",
 }
 SAMPLE_COLUMNS: dict[str, ColumnKind] = {
     "series_accession": "str",
@@ -74,6 +75,7 @@ SAMPLE_COLUMNS: dict[str, ColumnKind] = {
     "platform": "str",
     "sra_experiment": "str",
     "biosample": "str",
+    "record_source": "str",
 }
 FILE_COLUMNS: dict[str, ColumnKind] = {
     "series_accession": "str",
@@ -102,6 +104,7 @@ PLATFORM_COLUMNS: dict[str, ColumnKind] = {
     "data_row_count": "int",
     "submitted": "date",
     "last_updated": "date",
+    "record_source": "str",
 }
 ERROR_COLUMNS: dict[str, ColumnKind] = {"accession": "str", "kind": "str", "message": "str"}
 
@@ -164,6 +167,7 @@ def series_frame(series: Iterable[Series]) -> pd.DataFrame:
             "bioproject": s.bioproject,
             "contact_name": s.contact_name,
             "contributors": s.contributors,
+            "record_source": s.record_source,
         }
         for s in series
     ]
@@ -208,6 +212,7 @@ def _sample_row(series_accession: str | None, sample: Sample) -> dict[str, Any]:
         "platform": sample.platform,
         "sra_experiment": sample.sra_experiment,
         "biosample": sample.biosample,
+        "record_source": sample.record_source,
     }
     for number, channel in enumerate(sample.channels, 1):
         for tag, values in channel.characteristics.items():
@@ -294,6 +299,7 @@ def platforms_frame(platforms: Iterable[Platform]) -> pd.DataFrame:
             "data_row_count": p.data_row_count,
             "submitted": p.submitted,
             "last_updated": p.last_updated,
+            "record_source": p.record_source,
         }
         for p in platforms
     ]

@@ -24,6 +24,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import ConfigError
 from .settings import DEFAULT_URLS, ENV_VARS, Settings, default_cache_dir
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ log = logging.getLogger("geo_nb")
 _lock = threading.Lock()
 _emulator: NCBIEmulator | None = None
 SWITCH = "geo_nb.use_offline_demo()"
+#: A test knob: how the offline demo's acc.cgi answers (ok, challenge, unavailable).
+DEMO_ACC = "GEO_NB_DEMO_ACC"
 
 #: Searches that find something in the offline demo, and what their hits show. The first
 #: ones find series whose files are sized by GEO's recorded filelist.txt.
@@ -62,7 +65,7 @@ DEMO_QUERIES: tuple[tuple[str, str], ...] = (
 
 def offline_requested() -> bool:
     """True when ``GEO_NB_OFFLINE`` is set to 1/true/yes/on."""
-    return Settings().offline
+    return Settings().offline_demo
 
 
 def use_offline_demo(*, latency: float | None = None) -> NCBIEmulator:
@@ -93,25 +96,33 @@ def use_offline_demo(*, latency: float | None = None) -> NCBIEmulator:
             log.info("geo_nb offline demo: serving recorded GEO data at %s", _emulator.base_url)
         if latency is not None:
             _emulator.latency = latency
+        mode = os.environ.get(DEMO_ACC, "").strip().lower()
+        if mode:
+            if mode not in ("ok", "challenge", "unavailable"):
+                raise ConfigError(
+                    f"{DEMO_ACC}={mode!r}: use ok, challenge or unavailable (a test knob: how "
+                    "the offline demo's acc.cgi answers)."
+                )
+            _emulator.acc_mode = mode  # type: ignore[assignment]
         return _emulator
 
 
 def resolve_settings(settings: Settings | None = None, **overrides: Any) -> Settings:
     """The settings a client works with: ``settings`` (or the environment's) and overrides.
 
-    In offline mode (``GEO_NB_OFFLINE=1`` or ``offline=True``) this is where the
+    In offline mode (``GEO_NB_OFFLINE=1`` or ``offline_demo=True``) this is where the
     demo is started, once per process, and the NCBI addresses still at their
     defaults are pointed at it, with a temporary cache unless one was chosen.
     Building :class:`~geo_nb.Settings` itself never starts anything.
 
     Example:
-        >>> resolve_settings(offline=False).acc_url
+        >>> resolve_settings(offline_demo=False).acc_url
         'https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi'
     """
     base = settings or Settings()
     if overrides:
         base = base.replace(**overrides)
-    if not base.offline:
+    if not base.offline_demo:
         return base
     emulator = use_offline_demo()
     field_of = {variable: field for field, variable in ENV_VARS.items()}
@@ -179,19 +190,46 @@ def offline_search_hint(query: str) -> str:
 
 @dataclass(frozen=True)
 class ConnectionReport:
-    """Whether E-utilities and GEO answered, and what to do if not."""
+    """Whether E-utilities, acc.cgi and the FTP tree answered, where records will come
+    from, and what to do if nothing works."""
 
     ok: bool
     offline: bool
     details: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...] = ()
+    """``(source, status)`` for E-utilities, acc.cgi and the FTP tree: ``"answers"`` or
+    what went wrong."""
+    metadata_from: str = ""
+    """Where ``fetch`` reads records: ``"acc.cgi"``, ``"the FTP tree"`` or ``""`` (nowhere)."""
+
+    @property
+    def sources_sentence(self) -> str:
+        """``E-utilities answers, acc.cgi answers, the FTP tree answers; records come from
+        acc.cgi.`` ("" when the sources were not checked)."""
+        if not self.sources:
+            return ""
+        states = ", ".join(f"{name} {state}" for name, state in self.sources)
+        if self.metadata_from == "acc.cgi":
+            origin = "records come from acc.cgi"
+        elif self.metadata_from:
+            origin = (
+                f"records come from {self.metadata_from} (series matrices, family SOFT) and "
+                "E-utilities summaries"
+            )
+        else:
+            origin = "no source of records answers"
+        return f"{states}; {origin}."
 
     @property
     def message(self) -> str:
         """One paragraph for people."""
+        sentence = f" {self.sources_sentence}" if self.sources_sentence else ""
         if self.offline:
-            return "Offline demo mode: geo_nb answers from recordings of real GEO records."
+            return (
+                "Offline demo mode: geo_nb answers from recordings of real GEO records." + sentence
+            )
         if self.ok:
-            return "NCBI is reachable: geo_nb answers from NCBI."
+            return "NCBI is reachable: geo_nb answers from NCBI." + sentence
         return (
             "NCBI could not be used (" + "; ".join(self.details) + "). To continue with "
             f"recordings of real GEO records, run: {SWITCH}"
@@ -208,34 +246,73 @@ class ConnectionReport:
         return f'<div style="color:{colour}">{text}</div>'
 
 
+def _state(problem: str | None, blocked: bool = False) -> str:
+    if problem is None:
+        return "answers"
+    return "answers with a bot-challenge page" if blocked else "does not answer"
+
+
 async def acheck_connection(**overrides: Any) -> ConnectionReport:
-    """Ask E-utilities and acc.cgi for one known record (async); see :func:`check_connection`."""
-    from .errors import GeoNBError, NotFoundError, PrivateError, WithdrawnError
+    """Ask E-utilities, acc.cgi and the FTP tree one small question each (async); see
+    :func:`check_connection`."""
+    from .errors import BlockedError, GeoNBError, NotFoundError, PrivateError, WithdrawnError
     from .ncbi.acc import acc_params, check_soft
     from .ncbi.eutils import _esearch
+    from .ncbi.ftpmeta import probe_ftp
     from .ncbi.http import HttpClient, Service
+    from .ncbi.sources import remember, switch_worthy
 
     settings = resolve_settings(**{"timeout": 15.0, "max_attempts": 1, **overrides})
     details: list[str] = []
+    eutils: str | None = None
+    acc: str | None = None
+    blocked = False
     async with HttpClient(settings) as http:
         try:
             await _esearch(http, "GSE1[ACCN]")
         except GeoNBError as exc:
-            details.append(f"E-utilities: {exc}")
+            eutils = f"E-utilities: {exc}"
         try:
             response = await http.request(
                 Service.ACC, "GET", settings.acc_url, params=acc_params("GSM1")
             )
+            if response.status_code == 403:
+                raise BlockedError(f"GSM1: acc.cgi answered HTTP 403 ({settings.acc_url})")
             check_soft(response.text, "GSM1", settings.acc_url)
         except (NotFoundError, PrivateError, WithdrawnError):
             pass  # a proper GEO answer about the record: GEO is usable
         except GeoNBError as exc:
-            details.append(f"GEO: {exc}")
-    return ConnectionReport(ok=not details, offline=offline_requested(), details=tuple(details))
+            acc = f"GEO: {exc}"
+            blocked = isinstance(exc, BlockedError)
+            if switch_worthy(exc):
+                remember(settings.acc_url, "blocked")
+        else:
+            remember(settings.acc_url, "ok")
+        ftp = await probe_ftp(http)
+    details = [d for d in (eutils, acc) if d] + ([f"FTP tree: {ftp}"] if ftp else [])
+    mode = settings.metadata_source
+    order = {"acc": ["acc.cgi"], "ftp": ["the FTP tree", "acc.cgi"]}.get(
+        mode, ["acc.cgi", "the FTP tree"]
+    )
+    answering = {"acc.cgi": acc is None, "the FTP tree": ftp is None}
+    metadata_from = next((name for name in order if answering[name]), "")
+    return ConnectionReport(
+        ok=eutils is None and bool(metadata_from),
+        offline=offline_requested(),
+        details=tuple(details),
+        sources=(
+            ("E-utilities", _state(eutils)),
+            ("acc.cgi", _state(acc, blocked)),
+            ("the FTP tree", _state(ftp)),
+        ),
+        metadata_from=metadata_from,
+    )
 
 
 def check_connection(**overrides: Any) -> ConnectionReport:
-    """Check that NCBI answers (two small requests); say how to go offline if not.
+    """Check that NCBI answers (three small requests: E-utilities, acc.cgi and GEO's FTP
+    tree), say which of them answer and where records will come from (acc.cgi, or the FTP
+    tree when acc.cgi is challenged); say how to go offline if nothing works.
 
     Example:
         >>> # report = geo_nb.check_connection()

@@ -109,6 +109,10 @@ class ProgressReporter:
         self.errors += 1
         self._emit("advance", accession, False, message)
 
+    def note(self, message: str) -> None:
+        """Say something about the stage without counting progress (e.g. a source switch)."""
+        self._emit("advance", message=message)
+
     def finish(self, message: str = "") -> None:
         """Announce the end of the stage (also after a failure or cancellation)."""
         self._emit("finish", message=message)
@@ -168,6 +172,11 @@ class TqdmRenderer:
             bar.update(event.done - bar.n)
             if event.stage != "search":
                 bar.set_postfix(errors=event.errors, refresh=False)
+            if event.message and event.ok and event.kind == "advance":
+                bar.set_description_str(
+                    f"{_DESCRIPTIONS.get(event.stage, event.stage)} ({event.message})",
+                    refresh=False,
+                )
         if event.kind == "finish":
             bar.refresh()
             bar.close()

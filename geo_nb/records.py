@@ -23,6 +23,7 @@ __all__ = [
     "GEORecords",
     "Platform",
     "Publication",
+    "RecordSource",
     "Run",
     "Sample",
     "Series",
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 Level = Literal["series", "sample", "platform", "archive_member", "run"]
+RecordSource = Literal["acc", "series_matrix", "family_soft", "esummary"]
 
 
 class _Record(BaseModel):
@@ -87,6 +89,9 @@ class _Entity(_Record):
     published: dt.date | None = None
     supplementary_files: list[SupplementaryFile] = Field(default_factory=list)
     attributes: dict[str, list[str]] = Field(default_factory=dict)
+    record_source: RecordSource = "acc"
+    """Where the record came from: ``acc`` (acc.cgi), ``series_matrix`` or
+    ``family_soft`` (GEO's FTP tree) or ``esummary`` (E-utilities)."""
 
 
 class Sample(_Entity):

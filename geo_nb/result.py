@@ -15,11 +15,14 @@ from __future__ import annotations
 import html
 import warnings
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from . import exports
 from .errors import FetchFailedError
+from .experiment import Design, design
 from .files.plan import (
     NARROWING_FILTERS,
     DownloadPlan,
@@ -55,6 +58,15 @@ SUMMARY_COLUMNS: dict[str, Any] = {
     "formats": "list",
     "subseries": "list",
 }
+
+SOURCE_COLUMNS: dict[str, Any] = {
+    "record_source": "str",
+    "series": "int",
+    "samples": "int",
+    "platforms": "int",
+}
+
+_SOURCE_WORDS = (("series", "series"), ("samples", "sample"), ("platforms", "platform"))
 
 __all__ = ["GEOResult"]
 
@@ -115,6 +127,42 @@ class GEOResult:
     def errors(self) -> pd.DataFrame:
         """One row per accession that failed: accession, kind, message."""
         return errors_frame(self._records)
+
+    def design(self, series: str | list[str] | None = None) -> Design:
+        """The experimental design of each series (or of ``series``): what varies.
+
+        ``.factors`` has one row per sample with only the characteristics that
+        vary, ``.groups`` the combinations that occur with their replicate
+        counts, ``.summary`` the levels of each factor, ``.constant`` what every
+        sample shares. Tag spellings are merged and packed values split; the
+        rules are in :mod:`geo_nb.experiment`. :attr:`samples` is unchanged.
+
+        Example:
+            >>> # res.design().groups      # e.g. genotype x treatment, n_samples
+        """
+        return design(self.samples, series)
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write every frame as ``<frame>.csv`` (lists as JSON); see :mod:`geo_nb.exports`."""
+        return exports.to_csv(self, directory)
+
+    def to_parquet(self, directory: str | Path) -> list[Path]:
+        """Write every frame as ``<frame>.parquet``; lists stay lists (``[export]`` extra)."""
+        return exports.to_parquet(self, directory)
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write one workbook, a sheet per frame (``[export]`` extra)."""
+        return exports.to_excel(self, path)
+
+    def to_pep(self, directory: str | Path, **keywords: Any) -> Path:
+        """Write a PEP 2.1 project (and an nf-core ``samplesheet.csv`` with runs); see
+        :func:`geo_nb.exports.to_pep`."""
+        return exports.to_pep(self, directory, **keywords)
+
+    def to_samplesheet(self, path: str | Path, **keywords: Any) -> Path:
+        """Write an nf-core/rnaseq sample sheet of the runs; see
+        :func:`geo_nb.exports.to_samplesheet`."""
+        return exports.to_samplesheet(self, path, **keywords)
 
     def raise_for_errors(self) -> GEOResult:
         """Raise :class:`~geo_nb.errors.FetchFailedError` if any accession failed.
@@ -232,6 +280,59 @@ class GEOResult:
         kept, dropped = resolve_archives(chosen, narrowed=narrowed)
         return DownloadPlan(kept, inventory=self.files, settings=self._settings, dropped=dropped)
 
+    def sources(self) -> pd.DataFrame:
+        """Where the records came from: per ``record_source``, how many series, samples and
+        platforms it gave.
+
+        ``acc`` is acc.cgi; ``series_matrix`` and ``family_soft`` are GEO's FTP tree
+        (read when acc.cgi answers with a bot-challenge page, a 403 or not at all, or
+        first with ``metadata_source="ftp"``); ``esummary`` is E-utilities summaries of
+        samples and platforms fetched alone (no characteristics). The same is in the
+        ``record_source`` column of :attr:`series`, :attr:`samples` and :attr:`platforms`.
+
+        Example:
+            >>> GEOResult(GEORecords()).sources().columns.tolist()
+            ['record_source', 'series', 'samples', 'platforms']
+        """
+        rows = [{"record_source": source, **row} for source, row in self._source_counts().items()]
+        return make_frame(rows, SOURCE_COLUMNS)
+
+    def _source_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        records = self._records
+        for kind, group in (
+            ("series", records.series),
+            ("samples", records.samples),
+            ("platforms", records.platforms),
+        ):
+            for record in group:
+                row = counts.setdefault(
+                    record.record_source, {"series": 0, "samples": 0, "platforms": 0}
+                )
+                row[kind] += 1
+        return counts
+
+    def _source_line(self) -> str:
+        """``sources: series_matrix (2 series, 8 samples), ...``; "" when all came from acc.cgi.
+
+        Counted from the records, without pandas: the repr must stay cheap."""
+        counts = self._source_counts()
+        if set(counts) <= {"acc"}:
+            return ""
+        parts = []
+        for source, row in counts.items():
+            found = [
+                _plural(row[kind], word).replace("seriess", "series")
+                for kind, word in (
+                    ("series", "series"),
+                    ("samples", "sample"),
+                    ("platforms", "platform"),
+                )
+                if row[kind]
+            ]
+            parts.append(f"{source} ({', '.join(found)})")
+        return "sources: " + ", ".join(parts) + "; see .sources()"
+
     def _counts(self) -> list[str]:
         # Counted from the records: a repr must stay cheap (asyncio formats the repr of
         # a finished task's result), so it never builds the DataFrames.
@@ -247,7 +348,8 @@ class GEOResult:
         ]
 
     def __repr__(self) -> str:
-        return f"GEOResult({', '.join(self._counts())})"
+        line = self._source_line()
+        return f"GEOResult({', '.join(self._counts())})" + (f"\n{line}" if line else "")
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Plain text and escaped HTML, for Jupyter and other rich displays."""
@@ -255,6 +357,8 @@ class GEOResult:
 
     def _repr_html_(self) -> str:
         parts = [f"<div><strong>GEOResult</strong>: {html.escape(', '.join(self._counts()))}</div>"]
+        if line := self._source_line():
+            parts.append(f"<div>{html.escape(line)}</div>")
         if len(self.series):
             shown = self.series[["accession", "title", "n_samples"]].head(20)
             parts.append(shown.to_html(index=False, escape=True))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -46,12 +46,14 @@ ENV_VARS: dict[str, str] = {
     "max_attempts": "GEO_NB_MAX_ATTEMPTS",
     "cache_ttl_days": "GEO_NB_CACHE_TTL_DAYS",
     "cache_max_bytes": "GEO_NB_CACHE_MAX_BYTES",
-    "offline": "GEO_NB_OFFLINE",
+    "offline_demo": "GEO_NB_OFFLINE",
+    "metadata_source": "GEO_NB_METADATA_SOURCE",
     "ena_url": "GEO_NB_ENA_URL",
     "ena_files_url": "GEO_NB_ENA_FILES_URL",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
+MetadataSource = Literal["auto", "acc", "ftp"]
 
 
 def _env(field: str, default: Any = None) -> Any:
@@ -91,7 +93,9 @@ class Settings(BaseModel):
     max_attempts        GEO_NB_MAX_ATTEMPTS        5 tries per request before giving up
     cache_ttl_days      GEO_NB_CACHE_TTL_DAYS      7 days before a cached response is refetched
     cache_max_bytes     GEO_NB_CACHE_MAX_BYTES     2 GiB of cached answers (least recently used go)
-    offline             GEO_NB_OFFLINE             false (true: the offline demo's recordings)
+    offline_demo        GEO_NB_OFFLINE             false (true: the offline demo's recordings)
+    metadata_source     GEO_NB_METADATA_SOURCE     auto: acc.cgi, the FTP tree when acc.cgi fails
+                                                   (``acc``: acc.cgi only; ``ftp``: FTP first)
     ena_url             GEO_NB_ENA_URL             https://www.ebi.ac.uk/ena/portal/api
     ena_files_url       GEO_NB_ENA_FILES_URL       https://ftp.sra.ebi.ac.uk (ENA's FASTQ files)
     ==================  =========================  ===============================================
@@ -112,11 +116,16 @@ class Settings(BaseModel):
     cache_max_bytes: int = Field(
         default_factory=lambda: _env("cache_max_bytes", 2 * 1024**3), ge=1024 * 1024
     )
-    offline: bool = Field(
-        default_factory=lambda: str(_env("offline", "")).lower() in _TRUE,
+    offline_demo: bool = Field(
+        default_factory=lambda: str(_env("offline_demo", "")).lower() in _TRUE,
         description="True in the offline demo: answers come from recordings, which never change.",
     )
     tool: str = "geo_nb"
+    metadata_source: MetadataSource = Field(
+        default_factory=lambda: _env("metadata_source", "auto"),
+        description="Where records come from: acc.cgi, falling back to GEO's FTP tree and "
+        "E-utilities summaries (auto), acc.cgi only (acc), or the FTP tree first (ftp).",
+    )
     ena_url: str = Field(default_factory=lambda: _env("ena_url", DEFAULT_ENA_URL))
     ena_files_url: str = Field(
         default_factory=lambda: _env("ena_files_url", DEFAULT_ENA_FILES_URL),
@@ -124,7 +133,7 @@ class Settings(BaseModel):
     )
 
     def __init__(self, **data: Any) -> None:
-        # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline``;
+        # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline_demo``;
         # the demo server is started where a client is made (geo_nb.offline).
         try:
             super().__init__(**data)
@@ -138,6 +147,11 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value
+
+    @field_validator("metadata_source", mode="before")
+    @classmethod
+    def _lower_source(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("email")
     @classmethod

@@ -23,6 +23,15 @@ from geo_nb.testing.synth import clone_series
 _clones = iter(range(9_100_001, 9_200_000))
 
 
+def emulator_urls(emulator: NCBIEmulator) -> dict[str, str]:
+    """The Settings fields that point geo_nb at ``emulator`` (for ``check_connection(**...)``)."""
+    return {
+        "eutils_url": emulator.eutils_url,
+        "acc_url": emulator.acc_url,
+        "ftp_url": emulator.ftp_url,
+    }
+
+
 def is_digest(entry: Path) -> bool:
     """True for a digest entry (records digested from answers), by its header's URL."""
     with gzip.open(entry) as handle:

@@ -50,9 +50,9 @@ def test_fetch_several_real_series(geo_env: NCBIEmulator) -> None:
     assert per_series["GSE150868"] == 35
     assert per_series["GSE146537"] == 6
     # A SuperSeries lists its SubSeries' samples; those GEO sent appear under it too
-    # (the recordings hold 38 of GSE146583's 50: GSE146537, GSE146539 and GSE146540).
+    # (the recordings hold all 50 of GSE146583's samples).
     assert series.loc["GSE146583", "n_samples"] == 50
-    assert per_series["GSE146583"] == 38
+    assert per_series["GSE146583"] == 50
     assert per_series["GSE781"] == 1
     assert res.samples["ch1.cell line"].notna().sum() >= 12
     assert set(res.files.level) == {"series", "sample"}
@@ -102,7 +102,9 @@ def test_every_error_kind_becomes_a_row(geo_env: NCBIEmulator) -> None:
         "GSM4391899",
         "GSM4391900",
     ]
-    res = geo_nb.fetch(accessions, progress=False, max_attempts=2)
+    # acc.cgi only: with "auto", the challenged and the unavailable records come from the
+    # FTP tree and E-utilities instead (tests/test_fallback.py).
+    res = geo_nb.fetch(accessions, progress=False, max_attempts=2, metadata_source="acc")
     kinds = dict(zip(res.errors.accession, res.errors.kind, strict=True))
     assert kinds == {
         "GSE999999999": "not_found",
@@ -156,7 +158,9 @@ def test_503_and_dropped_connections_are_retried(geo_env: NCBIEmulator) -> None:
 def test_timeouts_become_unavailable(geo_env: NCBIEmulator) -> None:
     geo_env.add_fault(FaultRule(match="acc=GSE146537", action="hang", delay=3, times=None))
     started = time.monotonic()
-    res = geo_nb.fetch("GSE146537", progress=False, timeout=0.5, max_attempts=2)
+    res = geo_nb.fetch(
+        "GSE146537", progress=False, timeout=0.5, max_attempts=2, metadata_source="acc"
+    )
     assert time.monotonic() - started < 5
     assert res.errors.kind.tolist() == ["unavailable"]
     assert "no answer within 0.5 s" in res.errors.message[0]
@@ -200,7 +204,8 @@ def test_corrupt_cache_entry_is_refetched(geo_env: NCBIEmulator) -> None:
 
 def test_error_pages_are_never_cached(geo_env: NCBIEmulator) -> None:
     geo_env.add_fault(FaultRule(match="acc=GSE146537", action="challenge", times=1))
-    assert geo_nb.fetch("GSE146537", progress=False).errors.kind.tolist() == ["unexpected_response"]
+    challenged = geo_nb.fetch("GSE146537", progress=False, metadata_source="acc")
+    assert challenged.errors.kind.tolist() == ["unexpected_response"]
     assert not list(Path(Settings().cache_dir).rglob("*.gz"))
     assert geo_nb.fetch("GSE146537", progress=False).errors.empty
 

@@ -116,4 +116,4 @@ def test_series_matrices_per_platform(geo_env: NCBIEmulator) -> None:
 
 def test_series_without_matrix(geo_env: NCBIEmulator) -> None:
     with pytest.raises(NotFoundError, match="no series matrix"):
-        geo_nb.load_series_matrix("GSE146583")
+        geo_nb.load_series_matrix("GSE105845")  # no sample is recorded: no matrix

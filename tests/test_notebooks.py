@@ -85,3 +85,36 @@ def test_quickstart_shows_real_sizes_offline() -> None:
     assert "394301440" in shown  # GSE100494_RAW.tar's exact size
     assert "MiB in all" in shown
     assert "DownloadPlan(2 files, 376.0 MiB)" in shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_run_with_acc_cgi_challenged(path: Path) -> None:
+    """Every notebook runs offline with the demo's acc.cgi answering every request with the
+    bot-challenge page (``GEO_NB_DEMO_ACC=challenge``): records come from the FTP tree."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    probe = (
+        'print("sources:", geo_nb.fetch("GSE100494", progress=False).sources().record_source[0])'
+    )
+    notebook.cells.append(nbformat.v4.new_code_cell(probe, id="probe"))
+    saved = {name: os.environ.get(name) for name in ("GEO_NB_OFFLINE", "GEO_NB_DEMO_ACC")}
+    os.environ.update(GEO_NB_OFFLINE="1", GEO_NB_DEMO_ACC="challenge")
+    try:
+        # Cells tagged raises-exception may raise; any other error fails the test.
+        NotebookClient(notebook, timeout=300).execute()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    shown = "\n".join(
+        str(output.get("text", "")) + "".join(map(str, output.get("data", {}).values()))
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+    assert "acc.cgi answers with a bot-challenge page" in shown  # check_connection()
+    assert "sources: series_matrix" in shown

@@ -11,6 +11,7 @@ import pytest
 import geo_nb
 from geo_nb import offline
 from geo_nb.testing import FaultRule, NCBIEmulator
+from tests.helpers import emulator_urls
 
 NCBI_VARS = (
     "GEO_NB_EUTILS_URL",
@@ -43,7 +44,8 @@ def test_environment_variable_switches_everything_to_the_recordings() -> None:
     out = run(
         "import geo_nb, threading\n"
         "s = geo_nb.Settings()  # only reads the environment: no server yet\n"
-        "print(s.offline, s.acc_url.startswith('https://www.ncbi'), threading.active_count())\n"
+        "ncbi = s.acc_url.startswith('https://www.ncbi')\n"
+        "print(s.offline_demo, ncbi, threading.active_count())\n"
         "c = geo_nb.GEOClient()  # making a client starts the demo and points at it\n"
         "s = c.settings\n"
         "print(s.acc_url.startswith('http://127.0.0.1:'), 'geo_nb-offline-' in str(s.cache_dir))\n"
@@ -89,10 +91,40 @@ def test_check_connection_when_ncbi_answers(
 ) -> None:
     monkeypatch.delenv("GEO_NB_OFFLINE", raising=False)
     report = geo_nb.check_connection(
-        eutils_url=ncbi_emulator.eutils_url, acc_url=ncbi_emulator.acc_url
+        eutils_url=ncbi_emulator.eutils_url,
+        acc_url=ncbi_emulator.acc_url,
+        ftp_url=ncbi_emulator.ftp_url,
     )
     assert report.ok and not report.offline
-    assert report.message == "NCBI is reachable: geo_nb answers from NCBI."
+    assert report.message == (
+        "NCBI is reachable: geo_nb answers from NCBI. E-utilities answers, acc.cgi answers, "
+        "the FTP tree answers; records come from acc.cgi."
+    )
+    assert report.metadata_from == "acc.cgi" and not report.details
+
+
+def test_check_connection_says_the_ftp_tree_is_used_when_acc_is_challenged(
+    ncbi_emulator: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GEO_NB_OFFLINE", raising=False)
+    ncbi_emulator.acc_mode = "challenge"
+    urls = emulator_urls(ncbi_emulator)
+    report = geo_nb.check_connection(**urls)
+    assert report.ok and report.metadata_from == "the FTP tree"
+    assert dict(report.sources) == {
+        "E-utilities": "answers",
+        "acc.cgi": "answers with a bot-challenge page",
+        "the FTP tree": "answers",
+    }
+    assert "records come from the FTP tree (series matrices, family SOFT)" in report.message
+    assert len(report.details) == 1 and "bot-challenge" in report.details[0]
+    # acc.cgi only: nothing to read records from, so the report says how to go offline.
+    only_acc = geo_nb.check_connection(**urls, metadata_source="acc")
+    assert not only_acc.ok and only_acc.metadata_from == ""
+    assert only_acc.message.endswith(f"run: {offline.SWITCH}")
+    # The FTP tree first: it is what will be used, whatever acc.cgi does.
+    ncbi_emulator.acc_mode = "ok"
+    assert geo_nb.check_connection(**urls, metadata_source="ftp").metadata_from == "the FTP tree"
 
 
 def test_check_connection_says_how_to_go_offline(
@@ -101,9 +133,12 @@ def test_check_connection_says_how_to_go_offline(
     monkeypatch.delenv("GEO_NB_OFFLINE", raising=False)
     ncbi_emulator.add_fault(FaultRule(match="acc.cgi", action="challenge", times=None))
     report = geo_nb.check_connection(
-        eutils_url="http://127.0.0.1:9/entrez/eutils", acc_url=ncbi_emulator.acc_url, timeout=2
+        eutils_url="http://127.0.0.1:9/entrez/eutils",
+        acc_url=ncbi_emulator.acc_url,
+        ftp_url="http://127.0.0.1:9/geo",
+        timeout=2,
     )
-    assert not report.ok and len(report.details) == 2
+    assert not report.ok and len(report.details) == 3
     assert "bot-challenge" in report.message
     assert report.message.endswith(f"run: {offline.SWITCH}")
     assert f"<code>{offline.SWITCH}</code>" in report._repr_html_()
@@ -116,7 +151,8 @@ def test_demo_catalog_lists_the_recorded_series() -> None:
     assert {"GSE100494", "GSE101512", "GSE101426", "GSE100750", "GSE27011"} <= sized
     complete = catalog.set_index("accession")
     assert complete.loc["GSE100494", "samples_recorded"] == 2
-    assert complete.loc["GSE101426", "samples_recorded"] == 0  # series only
+    assert complete.loc["GSE101426", "samples_recorded"] == 8
+    assert complete.loc["GSE101966", "samples_recorded"] == 17  # of its 52
 
 
 def test_every_suggested_demo_query_finds_series(geo_env: NCBIEmulator) -> None:
@@ -148,16 +184,18 @@ def test_empty_offline_search_says_what_the_demo_holds(
 def test_offline_messages_do_not_advise_refresh(
     geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    res = geo_nb.fetch("GSE101426", progress=False)  # series recorded, samples not
+    res = geo_nb.fetch("GSE101966", progress=False)  # 17 of its 52 samples recorded
     assert "Retry with refresh=True" in res.errors.message[0]
     monkeypatch.setenv("GEO_NB_OFFLINE", "1")
     monkeypatch.setattr(offline, "use_offline_demo", lambda **_: geo_env)
-    res = geo_nb.fetch("GSE101426", progress=False, refresh=True)
+    res = geo_nb.fetch("GSE101966", progress=False, refresh=True)
     message = res.errors.message[0]
     assert res.errors.kind[0] == "incomplete"
     assert "refresh=True cannot add them" in message and "Retry with" not in message
     geo_env.add_fault(FaultRule(match="acc.cgi", action="challenge"))
-    res = geo_nb.fetch("GSE100494", progress=False, refresh=True, files=False)
+    res = geo_nb.fetch(
+        "GSE100494", progress=False, refresh=True, files=False, metadata_source="acc"
+    )
     assert res.errors.kind.tolist() == ["unexpected_response"]
     assert "offline demo, whose recordings never change" in res.errors.message[0]
     assert "refresh=True, or lower" not in res.errors.message[0]

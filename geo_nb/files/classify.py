@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final, NamedTuple
 from urllib.parse import unquote
@@ -99,8 +100,11 @@ def file_name(name_or_url: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def classify_file(name_or_url: str) -> FileKind:
     """Classify a supplementary file by its name (or URL), case-insensitively; never raises.
+
+    Answers are remembered (an inventory asks about the same names again and again).
 
     The compression suffix is stripped first, then the last extension decides, except for
     GEO's named files (``GSE*_RAW.tar``, 10x matrices, family/series-matrix files, md5 lists).

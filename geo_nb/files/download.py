@@ -237,7 +237,7 @@ async def _attempt(
                 f"{total}. "
                 + retry_advice(
                     "The listing may be out of date; fetch again with refresh=True.",
-                    offline=http.settings.offline,
+                    offline=http.settings.offline_demo,
                 ),
                 accession=job.accession,
                 url=job.url,

@@ -31,6 +31,7 @@ from ..progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from ..settings import Settings
 from .archive import ArchiveExtraction, extract_members
 from .download import DownloadJob, download_file, safe_destination
+from .receipt import write_receipt
 
 __all__ = [
     "DownloadPlan",
@@ -385,6 +386,7 @@ class DownloadPlan:
                     "accession": row["accession"],
                     "name": name,
                     "size_bytes": row["size_bytes"],
+                    "url": row["url"],
                 }
                 outcomes.append(record)
                 try:
@@ -394,7 +396,7 @@ class DownloadPlan:
                     continue
                 record["path"] = str(path)
                 exact = row["size_bytes"] if row["size_exact"] else None
-                md5 = row.get("md5") or sums.get((series or "", name))
+                md5 = record["md5"] = row.get("md5") or sums.get((series or "", name))
                 publisher = "ENA" if row.get("level") == "run" else "GEO"
                 if md5 is None and publisher == "ENA":
                     record.update(status="failed", error=f"{name}: {_NO_MD5}")
@@ -436,8 +438,10 @@ class DownloadPlan:
         finally:
             reporter.finish()
             await http.aclose()
+        await asyncio.to_thread(write_receipt, dest, outcomes)
         for record in outcomes:
-            record.pop("_archive", None)
+            for internal in ("_archive", "url", "md5"):
+                record.pop(internal, None)
         return make_frame(outcomes, OUTCOME_COLUMNS)
 
     @staticmethod

@@ -13,6 +13,7 @@ import re
 
 from ..accessions import accession_prefix
 from ..errors import (
+    BlockedError,
     NCBIError,
     NotFoundError,
     PrivateError,
@@ -106,7 +107,7 @@ def check_soft(body: str, accession: str, url: str, *, offline: bool = False) ->
             url=url,
         )
     elif any(marker in lowered for marker in _CHALLENGE_MARKERS):
-        error = UnexpectedResponseError(
+        error = BlockedError(
             f"{accession}: NCBI answered with a bot-challenge page instead of SOFT (NCBI has "
             "been challenging automated clients on www.ncbi.nlm.nih.gov/geo since August 2026). "
             + retry_advice(

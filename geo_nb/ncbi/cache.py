@@ -177,6 +177,9 @@ class DiskCache:
             "sha256": hashlib.sha256(body).hexdigest(),
         }
         blob = gzip.compress(json.dumps(header).encode() + b"\n" + body, compresslevel=5, mtime=0)
+        # Temporary files of writers that were killed are harmless (reads skip them), but
+        # should not pile up: the first write of a process clears the old ones.
+        self.prune_once()
         atomic_write(self.path(key), blob)
         self._count(len(blob))
 

@@ -23,8 +23,9 @@ import functools
 import hashlib
 import ssl
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from enum import StrEnum
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -38,6 +39,7 @@ __all__ = ["MAX_RETRY_AFTER", "HttpClient", "Service", "retry_after", "retry_del
 
 GEO_RATE = 40.0
 ENA_RATE = 20.0
+T = TypeVar("T")
 
 USER_AGENT = f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
 
@@ -212,6 +214,39 @@ class HttpClient:
             self.counts[Service.FTP.value] += 1
             async with self._pool().stream("GET", url, headers=headers) as response:
                 yield response
+
+    async def read_stream(
+        self,
+        url: str,
+        consume: Callable[[httpx.Response], Awaitable[T]],
+        *,
+        accession: str | None = None,
+    ) -> T:
+        """One streamed GET from the FTP tree, handed to ``consume``, which reads as much
+        of the body as it needs (leaving early closes the connection).
+
+        Retried like :meth:`request`, through the one policy of :mod:`.retry`: 429,
+        5xx, timeouts and a connection that drops before ``consume`` returns start the
+        request over. Other statuses are ``consume``'s to interpret.
+        """
+        retrying = Retrying(
+            self.settings,
+            what=url,
+            message=functools.partial(self._failure, Service.FTP, url, accession),
+            accession=accession,
+            url=url,
+            limiter=self._limiters[Service.FTP],
+        )
+        while True:
+            try:
+                async with self.stream(url) as response:
+                    if not retryable(response.status_code):
+                        return await consume(response)
+                    delay = retrying.failed_response(response)
+            except httpx.TransportError as exc:
+                delay = retrying.failed_transport(exc)
+            self.retries += 1
+            await asyncio.sleep(delay)
 
     def _failure(self, service: Service, url: str, accession: str | None, give_up: GiveUp) -> str:
         """The message of the error a request ends with when every attempt failed."""

@@ -33,6 +33,7 @@ from ..errors import ParseError
 __all__ = [
     "ENTITY_KINDS",
     "SoftEntity",
+    "SoftFeed",
     "decode_lines",
     "iter_soft",
     "iter_soft_file",
@@ -209,57 +210,82 @@ class _Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
-def _iter_soft_binary(handle: _Readable, source: str) -> Iterator[SoftEntity]:
-    """Like :func:`iter_soft` over a binary stream, skipping tables at C speed.
+class SoftFeed:
+    """A push reader: feed SOFT bytes as they arrive, get entities as they complete.
 
-    Table rows are never decoded or looped over in Python: ``bytes.find``
-    locates the ``!..._table_end`` line and the rows before it are counted with
-    ``bytes.count``, so a large family file costs little more than its attributes.
+    The state machine of :func:`iter_soft` with the fast table skipper: table rows
+    are never decoded or looped over in Python (``bytes.find`` locates the
+    ``!..._table_end`` line and the rows before it are counted with ``bytes.count``).
+    A download feeds it chunk by chunk and can stop as soon as it has what it
+    needs; :func:`iter_soft_file` feeds it from a file.
+
+    Example:
+        >>> feed = SoftFeed("example")
+        >>> feed.feed(b"^SAMPLE = GSM1\\n!Sample_title = a\\n^SAMPLE = GS")
+        []
+        >>> [e.accession for e in feed.feed(b"M2\\n")]
+        ['GSM1']
+        >>> [e.accession for e in feed.close()]
+        ['GSM2']
     """
 
-    def refill(buffer: bytes, position: int) -> tuple[bytes, bool]:
-        """The unread rest of ``buffer`` plus the next chunk, and whether the file ended."""
-        chunk = handle.read(_CHUNK)
-        return buffer[position:] + chunk, not chunk
+    def __init__(self, source: str = "SOFT input") -> None:
+        self._reader = _Reader(source)
+        self._buffer = b""
+        self._position = 0
 
-    reader = _Reader(source)
-    buffer = b""
-    position = 0
-    ended = False
-    while True:
-        if reader.in_table:
-            found = _table_end(buffer, position)
-            if found >= 0:
-                reader.skip(buffer.count(b"\n", position, found))
-                position = found
-            else:
-                last = buffer.rfind(b"\n", position)
-                if last >= position:
-                    reader.skip(buffer.count(b"\n", position, last + 1))
-                    position = last + 1
-                if ended:
+    def feed(self, data: bytes) -> list[SoftEntity]:
+        """Take the next bytes; return the entities they completed."""
+        if data:
+            self._buffer = self._buffer[self._position :] + data
+            self._position = 0
+        return self._drain(ended=False)
+
+    def close(self) -> list[SoftEntity]:
+        """The input ended: return the last entities; raises :class:`ParseError` if a
+        data table was left open (a truncated file)."""
+        done = self._drain(ended=True)
+        last = self._reader.finish()
+        self._reader.entity = None
+        return done if last is None else [*done, last]
+
+    def _drain(self, *, ended: bool) -> list[SoftEntity]:
+        reader, buffer, position = self._reader, self._buffer, self._position
+        done: list[SoftEntity] = []
+        while True:
+            if reader.in_table:
+                found = _table_end(buffer, position)
+                if found >= 0:
+                    reader.skip(buffer.count(b"\n", position, found))
+                    position = found
+                else:
+                    last = buffer.rfind(b"\n", position)
+                    if last >= position:
+                        reader.skip(buffer.count(b"\n", position, last + 1))
+                        position = last + 1
                     break
-                buffer, ended = refill(buffer, position)
-                position = 0
-                continue
-        newline = buffer.find(b"\n", position)
-        if newline < 0:
-            if ended:
-                if position < len(buffer):
-                    done = reader.line(_decode(buffer[position:]))
-                    if done is not None:
-                        yield done
+            newline = buffer.find(b"\n", position)
+            if newline < 0:
+                if ended and position < len(buffer):
+                    entity = reader.line(_decode(buffer[position:]))
+                    position = len(buffer)
+                    if entity is not None:
+                        done.append(entity)
                 break
-            buffer, ended = refill(buffer, position)
-            position = 0
-            continue
-        done = reader.line(_decode(buffer[position:newline]))
-        position = newline + 1
-        if done is not None:
-            yield done
-    last_entity = reader.finish()
-    if last_entity is not None:
-        yield last_entity
+            entity = reader.line(_decode(buffer[position:newline]))
+            position = newline + 1
+            if entity is not None:
+                done.append(entity)
+        self._position = position
+        return done
+
+
+def _iter_soft_binary(handle: _Readable, source: str) -> Iterator[SoftEntity]:
+    """Like :func:`iter_soft` over a binary stream, skipping tables at C speed."""
+    feed = SoftFeed(source)
+    while chunk := handle.read(_CHUNK):
+        yield from feed.feed(chunk)
+    yield from feed.close()
 
 
 def parse_soft(text: str | bytes, *, source: str = "SOFT input") -> list[SoftEntity]:

@@ -6,7 +6,7 @@ import argparse
 import shlex
 import threading
 
-from .emulator import NCBIEmulator
+from .emulator import ACC_MODES, NCBIEmulator
 from .synth import clone_series
 
 
@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="GSE:N",
         help="add N clones of a recorded series (and its samples) as GSE9000001...; repeatable",
     )
+    parser.add_argument(
+        "--acc",
+        choices=ACC_MODES,
+        default="ok",
+        help="how acc.cgi answers every request: ok, challenge (a bot-challenge page) or "
+        "unavailable (HTTP 503); the FTP tree and E-utilities still answer",
+    )
     args = parser.parse_args(argv)
     emulator = NCBIEmulator(
         args.data,
@@ -39,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
     )
+    emulator.acc_mode = args.acc
     with emulator:
         first = 9_000_001
         for spec in args.clone:

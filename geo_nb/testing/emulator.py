@@ -6,10 +6,11 @@ import os
 import random
 import threading
 from types import TracebackType
+from typing import Literal, get_args
 
 from .ena import EnaStore
 from .eutils import EUtils
-from .faults import FaultInjector, FaultRule
+from .faults import FaultAction, FaultInjector, FaultRule
 from .pubmed import PubmedStore
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog, RequestRecord
@@ -17,7 +18,10 @@ from .server import EmulatorServer
 from .sra import SraStore
 from .store import DataStore
 
-__all__ = ["NCBIEmulator"]
+__all__ = ["AccMode", "NCBIEmulator"]
+
+AccMode = Literal["ok", "challenge", "unavailable"]
+ACC_MODES: tuple[str, ...] = get_args(AccMode)
 
 
 class NCBIEmulator:
@@ -68,6 +72,7 @@ class NCBIEmulator:
             self.store, random.Random(seed), self._limiter, sra=self.sra, pubmed=self.pubmed
         )
         self.request_log = RequestLog()
+        self._acc_rule: FaultRule | None = None
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -189,6 +194,29 @@ class NCBIEmulator:
     def clear_log(self) -> None:
         """Forget the requests received so far."""
         self.request_log.clear()
+
+    @property
+    def acc_mode(self) -> AccMode:
+        """How acc.cgi answers every request: ``"ok"`` (normally), ``"challenge"`` (the
+        bot-challenge page, HTTP 200) or ``"unavailable"`` (HTTP 503). Set it to switch;
+        it is a fault rule (``clear_faults()`` removes it too)."""
+        rule = self._acc_rule
+        if rule is None or rule not in self.fault_injector.rules:
+            return "ok"
+        return "challenge" if rule.action == "challenge" else "unavailable"
+
+    @acc_mode.setter
+    def acc_mode(self, mode: AccMode) -> None:
+        if mode not in ACC_MODES:
+            raise ValueError(f"acc_mode must be one of {ACC_MODES}, got {mode!r}")
+        if self._acc_rule is not None:
+            self.fault_injector.remove(self._acc_rule)
+            self._acc_rule = None
+        if mode != "ok":
+            action: FaultAction = "challenge" if mode == "challenge" else "status"
+            self._acc_rule = self.add_fault(
+                FaultRule(match=r"^/geo/query/acc\.cgi", action=action, status=503, times=None)
+            )
 
     @property
     def rate_limit_violations(self) -> int:

@@ -74,6 +74,11 @@ class FaultInjector:
             self._rules.append(rule)
         return rule
 
+    def remove(self, rule: FaultRule) -> None:
+        """Remove one rule (no error if it is not there)."""
+        with self._lock:
+            self._rules = [r for r in self._rules if r is not rule]
+
     def clear(self) -> None:
         """Remove every rule."""
         with self._lock:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from . import pages
 from .ftpfiles import FtpFile, normalize_path
 from .messages import Request, Response
+from .seriesfiles import sync
 from .store import DataStore, DirEntry
 
 __all__ = ["autoindex", "handle_ftp", "parse_range", "serve_file", "strfsize"]
@@ -160,6 +161,7 @@ def _redirect(request: Request, origin: str) -> Response:
 
 def handle_ftp(request: Request, store: DataStore, origin: str) -> Response:
     """Answer a path below ``/geo``; ``origin`` (``http://host:port``) is used for redirects."""
+    sync(store)
     rel = request.path[len("/geo") :]
     path = normalize_path(rel)
     if rel and not rel.endswith("/"):

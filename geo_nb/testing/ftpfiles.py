@@ -57,7 +57,9 @@ def virtual_bytes(path: str, start: int, stop: int) -> Iterator[bytes]:
 
 @dataclass(frozen=True)
 class FtpFile:
-    """One file of the tree: exactly one of ``data``/``disk`` is set, unless ``virtual``."""
+    """One file of the tree: exactly one of ``data``/``disk``/``parts`` is set, unless
+    ``virtual``. ``parts`` are byte strings served one after the other (big generated
+    files that share a part, see :func:`geo_nb.testing.seriesfiles.large_matrix_parts`)."""
 
     path: str
     size: int
@@ -65,6 +67,7 @@ class FtpFile:
     data: bytes | None = None
     disk: Path | None = None
     virtual: bool = False
+    parts: tuple[bytes, ...] | None = None
 
     def read(self, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
         """Yield the bytes ``[start, stop)`` in chunks."""
@@ -75,6 +78,13 @@ class FtpFile:
             yield from virtual_bytes(self.path, start, stop)
         elif self.data is not None:
             yield self.data[start:stop]
+        elif self.parts is not None:
+            offset = 0
+            for part in self.parts:
+                low, high = max(start - offset, 0), min(stop - offset, len(part))
+                if low < high:
+                    yield part[low:high]
+                offset += len(part)
         elif self.disk is not None:
             with self.disk.open("rb") as handle:
                 handle.seek(start)

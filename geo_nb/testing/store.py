@@ -11,7 +11,7 @@ import gzip
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -154,6 +154,13 @@ class DataStore:
             self._version += 1
         return [record.accession for record in records]
 
+    def remove_record(self, accession: str) -> None:
+        """Forget a SOFT record, so acc.cgi no longer knows it (e.g. to make a series'
+        answer lack samples, as GEO's sometimes does)."""
+        with self._lock:
+            self._records.pop(accession.strip().upper(), None)
+            self._version += 1
+
     def add_docsum(self, docsum: dict[str, Any]) -> None:
         """Add a recorded esummary docsum (the object under ``result[uid]``); it wins over SOFT."""
         accession = str(docsum.get("accession", "")).upper()
@@ -170,6 +177,19 @@ class DataStore:
         path = normalize_path(path)
         with self._lock:
             self._files[path] = FtpFile(path, len(data), parse_mtime(mtime), data=bytes(data))
+
+    def add_ftp_parts(self, path: str, parts: Sequence[bytes], mtime: Mtime = None) -> None:
+        """Serve ``parts`` one after the other at ``/geo/<path>`` (parts may be shared by
+        several files, so big generated files cost their memory once)."""
+        path = normalize_path(path)
+        size = sum(len(part) for part in parts)
+        with self._lock:
+            self._files[path] = FtpFile(path, size, parse_mtime(mtime), parts=tuple(parts))
+
+    def remove_ftp_file(self, path: str) -> None:
+        """Stop serving the file at ``/geo/<path>`` (no error if there is none)."""
+        with self._lock:
+            self._files.pop(normalize_path(path), None)
 
     def add_virtual_file(self, path: str, size: int, mtime: Mtime = None) -> None:
         """Serve ``size`` bytes of generated content at ``/geo/<path>``."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_nb import GEOResult
+from geo_nb.files.receipt import RECEIPT_NAME, read_receipt
 from geo_nb.ncbi.cache import DiskCache
 from geo_nb.testing import DataStore, RequestRecord
 from geo_nb.testing.synth import clone_series
@@ -147,6 +148,12 @@ def assert_no_half_files(
     allowed = set(resumable)
     for path in Path(dest).rglob("*"):
         if path.is_dir():
+            continue
+        if path.name == RECEIPT_NAME:
+            # The receipt never claims a file that is not whole on disk.
+            for key, entry in read_receipt(dest)["files"].items():
+                if entry.get("sha256"):
+                    assert (Path(dest) / key).read_bytes() == contents[Path(key).name], key
             continue
         if path.name.endswith(".part.meta"):
             assert path.with_name(path.name.removesuffix(".meta")).exists(), f"orphan {path}"

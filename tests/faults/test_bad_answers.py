@@ -42,12 +42,14 @@ def kinds(res: geo_nb.GEOResult) -> dict[str, str]:
 
 
 def test_a_bot_challenge_for_one_accession(geo_env: NCBIEmulator, tmp_path: Path) -> None:
+    """With acc.cgi only (``metadata_source="acc"``); the fallback to the FTP tree is
+    tested in tests/test_fallback.py."""
     accessions = [*clone_mix(geo_env.store, copies=1), "GSM11805"]
     ref = geo_nb.fetch(accessions, progress=False, cache_dir=tmp_path / "reference")
     memory_cache.clear()
     challenged = accessions[1]
     geo_env.add_fault(FaultRule(match=f"acc={challenged}&", action="challenge", times=None))
-    res = geo_nb.fetch(accessions, progress=False)
+    res = geo_nb.fetch(accessions, progress=False, metadata_source="acc")
     assert kinds(res) == {challenged: "unexpected_response"}
     assert "bot-challenge" in res.errors.message[0]
     assert_typed_errors(res, {"unexpected_response"})
@@ -56,7 +58,8 @@ def test_a_bot_challenge_for_one_accession(geo_env: NCBIEmulator, tmp_path: Path
     assert all(acc_entry(a).exists() for a in accessions if a != challenged)
     assert_cache_sound(Path(geo_nb.Settings().cache_dir))
     # Challenged again in the same process: still a row, never an empty record.
-    assert kinds(geo_nb.fetch(challenged, progress=False)) == {challenged: "unexpected_response"}
+    again = geo_nb.fetch(challenged, progress=False, metadata_source="acc")
+    assert kinds(again) == {challenged: "unexpected_response"}
 
     geo_env.clear_faults()
     again = geo_nb.fetch(accessions, progress=False)

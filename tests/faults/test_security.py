@@ -229,7 +229,9 @@ def test_the_api_key_never_leaks(
     geo_env.add_fault(FaultRule(match="acc=GSE146537&", status=503, times=None))
     geo_env.add_fault(FaultRule(match="acc=GSM11805&", status=429, retry_after="0", times=None))
     geo_env.add_fault(FaultRule(match=r"rep1\.bw$", action="truncate", after_bytes=9000))
-    res = geo_nb.fetch([series, "GSE146537", "GSM11805"], progress=False, max_attempts=2)
+    res = geo_nb.fetch(
+        [series, "GSE146537", "GSM11805"], progress=False, max_attempts=2, metadata_source="acc"
+    )
     assert sorted(res.errors.kind) == ["rate_limited", "unavailable"]
     dest = tmp_path / "downloads"
     plan = res.plan(category="genome_track")

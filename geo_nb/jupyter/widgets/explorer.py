@@ -95,7 +95,7 @@ class GEOExplorer:
         self.message = ""
         self.search_warnings: list[str] = []
 
-        offline = (settings or Settings()).offline
+        offline = (settings or Settings()).offline_demo
         if offline and not query:
             query = DEMO_QUERIES[0][0]
         self.form = SearchForm(query, max_results)

@@ -1,0 +1,438 @@
+"""The catalog: a local, queryable record of everything fetched, and when.
+
+Every ``fetch`` writes its records into a SQLite database in the cache folder
+(``<cache_dir>/catalog.sqlite3``; stdlib ``sqlite3`` in WAL mode, so two kernels
+can write at once and readers never wait for writers): series, samples and
+platforms (each with when it was fetched, the URL it came from and the SHA-256
+of the raw answer), their files, runs and publications, and the errors. The
+catalog answers without NCBI: ``geo_nb.catalog().result(["GSE..."])`` rebuilds a
+:class:`~geo_nb.GEOResult`, and ``geo_nb.fetch(accs, offline=True)`` answers from
+it. Unlike the cache, it is kept by ``clear_cache()`` (``clear_cache(catalog=True)``
+removes it too). It has a schema version (``PRAGMA user_version``) and migrates
+forward on open.
+
+Tables, for :meth:`Catalog.query`: ``fetches`` (one row per fetch), ``records``
+(``accession, kind, title, fetched_at, url, sha256, fetch_id, json``: the record as
+JSON), ``memberships`` (``series_accession, sample_accession``), ``inventories``
+and ``extras`` (a series' files, runs and publications as JSON), ``errors``.
+
+Example:
+    >>> # cat = geo_nb.catalog()
+    >>> # cat.history()                                  # what was fetched, when
+    >>> # cat.query("SELECT accession, fetched_at FROM records WHERE kind = 'series'")
+    >>> # cat.result(["GSE100494"]).samples             # no network
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._version import __version__
+from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .result import GEOResult
+
+__all__ = ["CATALOG_NAME", "SCHEMA_VERSION", "Catalog", "Provenance", "catalog"]
+
+CATALOG_NAME = "catalog.sqlite3"
+_BUSY_MS = 30_000
+
+#: Migrations, in order: ``MIGRATIONS[i]`` takes a database from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        requested TEXT NOT NULL,
+        n_series INTEGER, n_samples INTEGER, n_errors INTEGER,
+        geo_nb_version TEXT
+    );
+    CREATE TABLE records (
+        accession TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        title TEXT,
+        fetched_at TEXT,
+        url TEXT,
+        sha256 TEXT,
+        fetch_id INTEGER REFERENCES fetches(id),
+        json TEXT NOT NULL
+    );
+    CREATE TABLE memberships (
+        series_accession TEXT NOT NULL,
+        sample_accession TEXT NOT NULL,
+        PRIMARY KEY (series_accession, sample_accession)
+    );
+    CREATE TABLE inventories (
+        series_accession TEXT PRIMARY KEY,
+        fetched_at TEXT,
+        fetch_id INTEGER REFERENCES fetches(id),
+        json TEXT NOT NULL
+    );
+    CREATE TABLE errors (
+        fetch_id INTEGER REFERENCES fetches(id),
+        accession TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT
+    );
+    CREATE INDEX records_kind ON records(kind);
+    CREATE INDEX errors_accession ON errors(accession);
+    """,
+    """
+    CREATE TABLE extras (
+        accession TEXT NOT NULL,
+        name TEXT NOT NULL,
+        fetched_at TEXT,
+        fetch_id INTEGER REFERENCES fetches(id),
+        json TEXT NOT NULL,
+        PRIMARY KEY (accession, name)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+_MODELS: dict[str, type[Series] | type[Sample] | type[Platform]] = {
+    "series": Series,
+    "sample": Sample,
+    "platform": Platform,
+}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record came from: when, the URL (no secrets) and the raw answer's SHA-256."""
+
+    fetched_at: float
+    url: str
+    sha256: str
+
+
+def _iso(seconds: float | None = None) -> str:
+    moment = dt.datetime.fromtimestamp(time.time() if seconds is None else seconds, dt.UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+class Catalog:
+    """The SQLite catalog at ``path``; see the module documentation."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            self._migrate(connection)
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r})"
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            yield connection
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        """Bring the schema to :data:`SCHEMA_VERSION`, one migration at a time."""
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the catalog was written by a newer geo_nb (schema {version}, this one "
+                    f"knows {SCHEMA_VERSION}); upgrade geo_nb."
+                )
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {step + 1}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the database file."""
+        with self._connect() as connection:
+            return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def record(
+        self,
+        records: GEORecords,
+        provenance: Mapping[str, Provenance] | None = None,
+        *,
+        extras: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> int:
+        """Store one fetch's records (one transaction); returns the fetch's id.
+
+        ``provenance`` maps accessions to where their answer came from;
+        ``extras`` maps a series to named JSON-ready data (runs, publications).
+        A record already stored with the same SHA-256 is not rewritten.
+        """
+        provenance = provenance or {}
+        now = _iso()
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = connection.execute(
+                    "INSERT INTO fetches (started_at, requested, n_series, n_samples, n_errors,"
+                    " geo_nb_version) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        now,
+                        json.dumps(records.requested),
+                        len(records.series),
+                        len(records.samples),
+                        len(records.errors),
+                        __version__,
+                    ),
+                )
+                fetch_id = int(cursor.lastrowid or 0)
+                self._write_records(connection, records, provenance, fetch_id, now)
+                self._write_files(connection, records, fetch_id, now)
+                for accession, named in (extras or {}).items():
+                    for name, data in named.items():
+                        connection.execute(
+                            "INSERT OR REPLACE INTO extras VALUES (?, ?, ?, ?, ?)",
+                            (accession, name, now, fetch_id, json.dumps(data, default=str)),
+                        )
+                connection.executemany(
+                    "INSERT INTO errors VALUES (?, ?, ?, ?)",
+                    [(fetch_id, e.accession, e.kind, e.message) for e in records.errors],
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return fetch_id
+
+    @staticmethod
+    def _write_records(
+        connection: sqlite3.Connection,
+        records: GEORecords,
+        provenance: Mapping[str, Provenance],
+        fetch_id: int,
+        now: str,
+    ) -> None:
+        known = dict(connection.execute("SELECT accession, sha256 FROM records").fetchall())
+        rows = []
+        entities: Iterable[tuple[str, Series | Sample | Platform]] = [
+            *(("series", s) for s in records.series),
+            *(("sample", s) for s in records.samples),
+            *(("platform", p) for p in records.platforms),
+        ]
+        for kind, entity in entities:
+            origin = provenance.get(entity.accession)
+            sha = origin.sha256 if origin else None
+            if entity.accession in known and sha is not None and known[entity.accession] == sha:
+                continue
+            rows.append(
+                (
+                    entity.accession,
+                    kind,
+                    entity.title,
+                    _iso(origin.fetched_at) if origin else now,
+                    origin.url if origin else None,
+                    sha,
+                    fetch_id,
+                    entity.model_dump_json(),
+                )
+            )
+        connection.executemany(
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+        connection.executemany(
+            "INSERT OR IGNORE INTO memberships VALUES (?, ?)",
+            [
+                (series.accession, sample)
+                for series in records.series
+                for sample in series.sample_ids
+            ],
+        )
+
+    @staticmethod
+    def _write_files(
+        connection: sqlite3.Connection, records: GEORecords, fetch_id: int, now: str
+    ) -> None:
+        if records.files is None:
+            return
+        by_series: dict[str, list[str]] = {}
+        for row in records.files:
+            by_series.setdefault(row.series_accession or row.owner, []).append(
+                row.model_dump_json()
+            )
+        connection.executemany(
+            "INSERT OR REPLACE INTO inventories VALUES (?, ?, ?, ?)",
+            [(s, now, fetch_id, "[" + ",".join(rows) + "]") for s, rows in by_series.items()],
+        )
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """The answer of a read-only SQL query, as a DataFrame.
+
+        Example:
+            >>> # cat.query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
+        """
+        with self._connect() as connection:
+            connection.execute("PRAGMA query_only = ON")
+            return pd.read_sql_query(sql, connection, params=list(params))
+
+    def history(self) -> pd.DataFrame:
+        """One row per fetch: when, what was asked, how many series, samples and errors."""
+        frame = self.query(
+            "SELECT id, started_at, requested, n_series, n_samples, n_errors, geo_nb_version "
+            "FROM fetches ORDER BY id"
+        )
+        frame["started_at"] = pd.to_datetime(frame["started_at"])
+        frame["requested"] = frame["requested"].map(json.loads)
+        return frame
+
+    def accessions(self, kind: str | None = None) -> list[str]:
+        """The accessions the catalog holds (of one ``kind``: series, sample, platform)."""
+        where, params = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+        rows = self.query(f"SELECT accession FROM records {where} ORDER BY accession", params)
+        return list(rows["accession"])
+
+    def records(self, accessions: Iterable[str] | None = None) -> GEORecords:
+        """The stored records of ``accessions`` (all series when None), with their samples,
+        platforms and files; accessions it does not hold are ``not_in_catalog`` errors."""
+        wanted = list(accessions) if accessions is not None else self.accessions("series")
+        with self._connect() as connection:
+            found = _load(connection, wanted)
+            samples_of = {series.accession: series.sample_ids for series in found.get("series", [])}
+            extra = [s for ids in samples_of.values() for s in ids if s not in found["ids"]]
+            platforms = [p for s in found.get("series", []) for p in s.platforms]
+            more = _load(connection, [*extra, *platforms])
+            alone = {s.accession: s.series[0] for s in found.get("sample", []) if s.series}
+            files = _files(connection, [s.accession for s in found.get("series", [])], alone)
+        errors = [
+            FetchError(
+                accession=a,
+                kind="not_in_catalog",
+                message=f"{a} is not in the catalog: fetch it once with NCBI reachable.",
+            )
+            for a in wanted
+            if a not in found["ids"]
+        ]
+        return GEORecords(
+            requested=wanted,
+            series=found.get("series", []),
+            samples=_unique(found.get("sample", []) + more.get("sample", [])),
+            platforms=_unique(found.get("platform", []) + more.get("platform", [])),
+            errors=errors,
+            files=files,
+        )
+
+    def result(
+        self, accessions: Iterable[str] | None = None, *, settings: Settings | None = None
+    ) -> GEOResult:
+        """A :class:`~geo_nb.GEOResult` rebuilt from the catalog, with no network.
+
+        Example:
+            >>> # geo_nb.catalog().result(["GSE100494"]).files
+        """
+        from .result import GEOResult
+
+        return GEOResult(self.records(accessions), settings=settings)
+
+    @property
+    def series(self) -> pd.DataFrame:
+        """Every stored series, as ``GEOResult.series``."""
+        return self.result().series
+
+    @property
+    def samples(self) -> pd.DataFrame:
+        """The samples of every stored series, as ``GEOResult.samples``."""
+        return self.result().samples
+
+    @property
+    def files(self) -> pd.DataFrame:
+        """The files of every stored series, as ``GEOResult.files``."""
+        return self.result().files
+
+    def extras(self, name: str) -> dict[str, Any]:
+        """Named data stored per accession (e.g. ``"runs"``), as loaded JSON."""
+        rows = self.query("SELECT accession, json FROM extras WHERE name = ?", (name,))
+        return {a: json.loads(j) for a, j in zip(rows["accession"], rows["json"], strict=True)}
+
+
+def _load(connection: sqlite3.Connection, accessions: Sequence[str]) -> dict[str, Any]:
+    """Stored records of ``accessions`` by kind (and the set of ``ids`` found)."""
+    out: dict[str, Any] = {"ids": set()}
+    for start in range(0, len(accessions), 500):
+        chunk = list(accessions[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT accession, kind, json FROM records WHERE accession IN ({marks})"
+        for accession, kind, body in connection.execute(query, chunk):
+            out.setdefault(kind, []).append(_MODELS[kind].model_validate_json(body))
+            out["ids"].add(accession)
+    order = {a: i for i, a in enumerate(accessions)}
+    for kind in _MODELS:
+        out.get(kind, []).sort(key=lambda r: order.get(r.accession, 0))
+    return out
+
+
+def _files(
+    connection: sqlite3.Connection, series: Sequence[str], alone: Mapping[str, str]
+) -> list[SupplementaryFile] | None:
+    """The stored files of ``series``, and of samples asked for alone (``alone``: sample ->
+    its series, under which its files are stored)."""
+    wanted = list(dict.fromkeys([*series, *alone.values()]))
+    if not wanted:
+        return None
+    marks = ",".join("?" * len(wanted))
+    rows = dict(
+        connection.execute(
+            f"SELECT series_accession, json FROM inventories WHERE series_accession IN ({marks})",
+            wanted,
+        ).fetchall()
+    )
+    if not rows:
+        return None
+    out: list[SupplementaryFile] = []
+    for accession in series:
+        if accession in rows:
+            out.extend(SupplementaryFile.model_validate(i) for i in json.loads(rows[accession]))
+    for sample, owner in alone.items():
+        if owner in rows and owner not in series:
+            out.extend(
+                SupplementaryFile.model_validate(i)
+                for i in json.loads(rows[owner])
+                if i.get("owner") == sample
+            )
+    return out
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    seen: dict[str, Any] = {}
+    for item in items:
+        seen.setdefault(item.accession, item)
+    return list(seen.values())
+
+
+def catalog(**overrides: Any) -> Catalog:
+    """The catalog of the cache folder the settings name (``<cache_dir>/catalog.sqlite3``).
+
+    Example:
+        >>> # geo_nb.catalog().history()
+    """
+    settings = Settings(**overrides)
+    return Catalog(Path(settings.cache_dir) / CATALOG_NAME)

@@ -1,0 +1,125 @@
+"""The catalog: what was fetched and when, answered without NCBI, safe for two writers."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import geo_nb
+from geo_nb.catalog_db import MIGRATIONS, SCHEMA_VERSION, Catalog, Provenance
+from geo_nb.ncbi.cache import memory_cache
+from geo_nb.testing import NCBIEmulator
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory_cache() -> None:
+    memory_cache.clear()
+
+
+def test_records_round_trip(geo_env: NCBIEmulator, tmp_path: Path) -> None:
+    res = geo_nb.fetch(["GSE100494", "GSE146539", "GSM11805"], progress=False)
+    cat = Catalog(tmp_path / "c.sqlite3")
+    origin = {"GSE100494": Provenance(1_700_000_000.0, "https://x/acc.cgi?acc=GSE100494", "a" * 64)}
+    fetch_id = cat.record(res.records, origin)
+    assert fetch_id == 1 and cat.schema_version == SCHEMA_VERSION
+    back = cat.result(["GSE100494", "GSE146539"])
+    assert back.records.series == [s for s in res.records.series if s.accession != "GSM11805"]
+    expected = res.samples[res.samples.series_accession != "GSE_none"]
+    assert set(back.samples.accession) == set(expected.accession) - {"GSM11805"}
+    assert len(back.files) == len(res.files[res.files.accession != "GSM11805"])
+    alone = cat.result(["GSM11805"])
+    assert alone.files.name.tolist() == res.files[res.files.accession == "GSM11805"].name.tolist()
+    rows = cat.query("SELECT accession, url, sha256, fetched_at FROM records WHERE kind='series'")
+    row = rows.set_index("accession").loc["GSE100494"]
+    assert row.url.endswith("acc=GSE100494") and row.sha256 == "a" * 64
+    assert row.fetched_at.startswith("2023-11-14")
+    missing = cat.result(["GSE1"])
+    assert missing.errors.kind.tolist() == ["not_in_catalog"]
+    history = cat.history()
+    assert history.requested.iloc[0] == ["GSE100494", "GSE146539", "GSM11805"]
+
+
+def test_query_is_read_only(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.sqlite3")
+    with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
+        cat.query("DELETE FROM records")
+
+
+def test_the_schema_migrates_forward(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as connection:  # a catalog written by a first version
+        connection.executescript(MIGRATIONS[0])
+        connection.execute("PRAGMA user_version = 1")
+        connection.execute(
+            """INSERT INTO fetches (started_at, requested) VALUES ('2026-01-01', '["GSE1"]')"""
+        )
+    cat = Catalog(path)
+    assert cat.schema_version == SCHEMA_VERSION == 2
+    assert cat.history().requested.iloc[0] == ["GSE1"]
+    assert cat.extras("runs") == {}
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer geo_nb"):
+        Catalog(path)
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from geo_nb.catalog_db import Catalog
+    from geo_nb.records import GEORecords, Series
+    cat = Catalog(sys.argv[1])
+    for i in range(int(sys.argv[3])):
+        series = Series(accession=f"GSE{sys.argv[2]}{i:04d}", title="t")
+        cat.record(GEORecords(requested=[series.accession], series=[series]))
+    print("ok")
+    """
+)
+
+
+def test_two_processes_write_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    Catalog(path)
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), prefix, "150"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for prefix in ("1", "2")
+    ]
+    for writer in writers:
+        out, err = writer.communicate(timeout=180)
+        assert writer.returncode == 0 and out.strip() == "ok", err
+        assert "locked" not in err
+    cat = Catalog(path)
+    assert len(cat.accessions("series")) == 300
+    assert len(cat.history()) == 300
+
+
+def test_clear_cache_keeps_the_catalog_unless_asked(geo_env: NCBIEmulator) -> None:
+    cat = geo_nb.catalog()
+    cat.record(geo_nb.fetch("GSE100494", progress=False).records)
+    geo_nb.clear_cache()
+    assert geo_nb.catalog().accessions("series") == ["GSE100494"]
+    geo_nb.clear_cache(catalog=True)
+    assert geo_nb.catalog().accessions() == []
+
+
+def test_unchanged_records_are_not_rewritten(geo_env: NCBIEmulator, tmp_path: Path) -> None:
+    res = geo_nb.fetch("GSE100494", progress=False)
+    cat = Catalog(tmp_path / "c.sqlite3")
+    sha = hashlib.sha256(b"answer").hexdigest()
+    origin = {a: Provenance(1.0, "u", sha) for a in ["GSE100494", "GSM2684979", "GSM2684980"]}
+    cat.record(res.records, origin)
+    cat.record(res.records, origin)
+    rows = cat.query("SELECT accession, fetch_id FROM records")
+    assert set(rows.fetch_id) == {1}  # the second fetch found nothing new
+    assert len(cat.history()) == 2
