@@ -29,6 +29,8 @@ interpretation) and ``bench/out/results.json`` (every raw number).
    counts table, geo_nb's readers against scipy, fast_matrix_market, scanpy, pandas
    and anndata. Why: ``res.to_anndata`` and ``res.counts`` should read no slower than
    the best of them.
+9. SRA runs of 20 sequencing series (``bench/runs.py``, run as is): geo_nb against the
+   same requests sent bare and against one request per sample (pysradb, geofetch).
 
 ``--quick`` runs everything at toy sizes to check the suite itself; its report goes
 to ``bench/out/RESULTS.quick.md`` and ``RESULTS.md`` is left alone.
@@ -115,12 +117,13 @@ _PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 class Emulator:
-    """``bench/serve.py`` in its own process, with its stdin/stdout command channel."""
+    """``bench/serve.py`` (or another bench ``script`` serving the same way) in its own
+    process, with its stdin/stdout command channel."""
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], script: str = "serve.py") -> None:
         env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARS}
         self.process = subprocess.Popen(
-            [PYTHON, str(BENCH / "serve.py"), *args],
+            [PYTHON, str(BENCH / script), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -592,6 +595,19 @@ def bench_matrices(cfg: argparse.Namespace) -> Json:
     return result
 
 
+# ---- 9. SRA runs --------------------------------------------------------------------
+
+
+def bench_runs(cfg: argparse.Namespace) -> Json:
+    """``bench/runs.py`` as is (it starts its own emulator)."""
+    args = [str(BENCH / "runs.py"), "--json", "--latency", str(cfg.latency)]
+    # Its runs take about a second each: more of them steady the medians on a busy machine.
+    reps = cfg.reps if cfg.quick else max(cfg.reps, 5)
+    args += ["--reps", str(reps), "--per-sample-series", "2" if cfg.quick else "4"]
+    result: Json = json.loads(_run(args, "bench/runs.py"))
+    return result
+
+
 # ---- evidence for the findings ---------------------------------------------------------
 
 
@@ -726,6 +742,7 @@ def main() -> None:
             "inventory": lambda: bench_inventory(cfg),
             "fallback": lambda: bench_fallback(cfg),
             "matrices": lambda: bench_matrices(cfg),
+            "runs": lambda: bench_runs(cfg),
         }
         for name, run in offline.items():
             log(name)

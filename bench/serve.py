@@ -161,6 +161,22 @@ def summarize(records: list[RequestRecord], emu: NCBIEmulator) -> dict[str, Any]
     }
 
 
+def answer_commands(emu: NCBIEmulator, ready: dict[str, Any]) -> None:
+    """Print ``ready`` as one JSON line, then answer ``clear``, ``stats``, ``quit`` from stdin."""
+    print(json.dumps(ready), flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "clear":
+            emu.clear_log()
+            print(json.dumps({"ok": True}), flush=True)
+        elif command == "stats":
+            print(json.dumps(summarize(emu.requests, emu)), flush=True)
+        elif command == "quit":
+            break
+        else:
+            print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
@@ -179,18 +195,7 @@ def main() -> None:
     emu.store.docsums()  # index once now rather than during the first search
     with emu:
         ready = {"ready": emu.base_url, "latency_s": emu.latency, "bandwidth": emu.bandwidth}
-        print(json.dumps({**ready, **facts}), flush=True)
-        for line in sys.stdin:
-            command = line.strip()
-            if command == "clear":
-                emu.clear_log()
-                print(json.dumps({"ok": True}), flush=True)
-            elif command == "stats":
-                print(json.dumps(summarize(emu.requests, emu)), flush=True)
-            elif command == "quit":
-                break
-            else:
-                print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
+        answer_commands(emu, {**ready, **facts})
 
 
 if __name__ == "__main__":

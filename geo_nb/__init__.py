@@ -31,7 +31,7 @@ from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .offline import check_connection, demo_catalog, use_offline_demo
 from .parse.matrix import SeriesMatrix
 from .progress import ProgressEvent
-from .records import GEORecords, Platform, Sample, Series, SupplementaryFile
+from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
 
@@ -49,6 +49,8 @@ __all__ = [
     "InvalidAccessionError",
     "Platform",
     "ProgressEvent",
+    "Publication",
+    "Run",
     "Sample",
     "Series",
     "SeriesMatrix",

@@ -75,6 +75,8 @@ async def afetch(
     progress: bool = True,
     on_progress: ProgressCallback | None = None,
     settings: Settings | None = None,
+    runs: bool = False,
+    publications: bool = False,
     **overrides: Any,
 ) -> GEOResult:
     """Fetch metadata and the file inventory (async); see :func:`fetch`."""
@@ -88,6 +90,8 @@ async def afetch(
             expand_superseries=expand_superseries,
             progress=progress,
             on_progress=on_progress,
+            runs=runs,
+            publications=publications,
         )
 
 
@@ -112,11 +116,15 @@ def fetch(accessions: str | Iterable[str], **keywords: Any) -> GEOResult:
 
     Keywords: ``refresh``, ``files`` (default True: list and size every
     supplementary file), ``exact_sizes`` (HEAD the files still unsized),
-    ``expand_superseries`` (also fetch SubSeries), ``progress``,
-    ``on_progress``, ``settings`` and any Settings field.
+    ``expand_superseries`` (also fetch SubSeries), ``runs`` (the samples'
+    SRA runs and their FASTQ files, from NCBI and ENA), ``publications`` (the
+    series' PubMed articles), ``progress``, ``on_progress``, ``settings`` and
+    any Settings field.
 
     Example:
         >>> # res = geo_nb.fetch(["GSE146537", "GSM11805"])
         >>> # res.samples.filter(like="ch1.")
+        >>> # res = geo_nb.fetch("GSE52778", runs=True, publications=True)
+        >>> # res.runs, res.publications
     """
     return run_sync(afetch(accessions, **keywords))

@@ -38,6 +38,7 @@ from .parse.convert import Converted, convert_entities
 from .parse.family import complete_series
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
+from .reads import add_reads
 from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
@@ -126,6 +127,8 @@ class GEOClient:
         expand_superseries: bool = False,
         progress: bool = True,
         on_progress: ProgressCallback | None = None,
+        runs: bool = False,
+        publications: bool = False,
     ) -> GEOResult:
         """Fetch metadata (and the sized file inventory) for GSE, GSM and GPL accessions.
 
@@ -141,6 +144,9 @@ class GEOClient:
         are rows of level ``ncbi``. No file body is downloaded.
         ``expand_superseries=True`` also fetches the SubSeries of every
         SuperSeries. ``refresh=True`` ignores both caches (and refreshes them).
+        ``runs=True`` adds the samples' SRA runs (``result.runs``, and their
+        FASTQ files to ``result.files``) and ``publications=True`` the series'
+        PubMed articles (:mod:`geo_nb.reads`).
         """
         wanted = normalize_accessions(accessions)
         callbacks = _callbacks(progress, on_progress)
@@ -207,6 +213,11 @@ class GEOClient:
             records = records.model_copy(
                 update={"files": rows + ncbi, "errors": records.errors + errors + ncbi_errors}
             )
+        if runs or publications:
+            records = await add_reads(
+                self.http, self.cache, records, runs=runs, publications=publications,
+                refresh=refresh, callbacks=callbacks,
+            )  # fmt: skip
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(

@@ -90,6 +90,7 @@ FILE_COLUMNS: dict[str, ColumnKind] = {
     "size_source": "str",
     "size_exact": "bool",
     "archive": "str",
+    "md5": "str",
 }
 PLATFORM_COLUMNS: dict[str, ColumnKind] = {
     "accession": "str",
@@ -243,6 +244,7 @@ def _file_row(series_accession: str | None, f: SupplementaryFile) -> dict[str, A
         "size_source": f.size_source,
         "size_exact": None if f.size_bytes is None else f.size_source != "listing",
         "archive": f.archive,
+        "md5": f.md5,
     }
 
 

@@ -55,7 +55,8 @@ DEMO_ACC = "GEO_NB_DEMO_ACC"
 #: ones find series whose files are sized by GEO's recorded filelist.txt.
 DEMO_QUERIES: tuple[tuple[str, str], ...] = (
     ("SLFN11", "ATAC-seq peaks in a SuperSeries and its SubSeries; every file sized"),
-    ("asthma", "a microarray series with 54 CEL files, sized"),
+    ("asthma", "a microarray series with 54 CEL files, sized, and the airway RNA-seq study"),
+    ("airway", "RNA-seq with its SRA runs and two small FASTQ files: fetch(..., runs=True)"),
     ("ATAC-seq", "7 series, sized (GSE100494, GSE100750) and not"),
     ("SETD2", "a SuperSeries with ATAC, ChIP and RNA-seq SubSeries"),
     ("chromatin", "11 series of chromatin studies"),

@@ -124,8 +124,17 @@ _DESCRIPTIONS = {
     "inventory": "Listing files",
     "sizes": "Sizing files",
     "download": "Downloading",
+    "runs": "Finding SRA runs",
+    "publications": "Fetching publications",
 }
-_UNITS = {"search": "hits", "inventory": "series", "sizes": "files", "download": "B"}
+_UNITS = {
+    "search": "hits",
+    "inventory": "series",
+    "sizes": "files",
+    "download": "B",
+    "runs": "requests",
+    "publications": "requests",
+}
 
 
 class TqdmRenderer:

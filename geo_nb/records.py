@@ -22,14 +22,17 @@ __all__ = [
     "FetchError",
     "GEORecords",
     "Platform",
+    "Publication",
     "RecordSource",
+    "Run",
     "Sample",
     "Series",
     "SupplementaryFile",
 ]
 
 #: ``ncbi``: a file NCBI computed (RNA-seq counts), not one the submitter deposited.
-Level = Literal["series", "sample", "platform", "archive_member", "ncbi"]
+#: ``run``: a FASTQ file of an SRA run (from ENA), for samples fetched with ``runs=True``.
+Level = Literal["series", "sample", "platform", "archive_member", "ncbi", "run"]
 RecordSource = Literal["acc", "series_matrix", "family_soft", "esummary"]
 
 
@@ -47,6 +50,8 @@ class SupplementaryFile(_Record):
     ``"listing"`` (approximate: the folder listing rounds to e.g. ``375M``).
     ``archive`` names the ``RAW.tar`` that also holds the file. In an
     inventory, ``series_accession`` is the series the row was listed for.
+    ``md5`` is the checksum published with the file itself (ENA's, for the
+    FASTQ files of a run: level ``"run"``, ``size_source`` ``"ena"``).
     """
 
     owner: str
@@ -61,6 +66,7 @@ class SupplementaryFile(_Record):
     size_source: str | None = None
     archive: str | None = None
     series_accession: str | None = None
+    md5: str | None = None
 
 
 class Channel(_Record):
@@ -153,6 +159,53 @@ class FetchError(_Record):
     message: str
 
 
+class Run(_Record):
+    """One SRA run behind a GEO sample, and where its reads can be fetched.
+
+    NCBI's run info gives the run's identity, library, counts and its SRA
+    file (``size_bytes``, from run info's ``size_MB`` in MiB, so approximate;
+    ``sra_url``); ENA's file report gives the FASTQ files (https URLs, exact
+    bytes, MD5). ``source`` says where the FASTQ facts came from: ``"ena"``,
+    or ``"ncbi"`` when ENA has no FASTQ for the run (then ``fastq_*`` are
+    empty). ``sample_accession`` is None for a run of the series' SRA study
+    that no fetched sample names.
+    """
+
+    series_accession: str | None = None
+    sample_accession: str | None = None
+    experiment: str = ""
+    run: str
+    study: str = ""
+    bioproject: str = ""
+    biosample: str = ""
+    library_layout: str = ""
+    library_strategy: str = ""
+    library_source: str = ""
+    instrument: str = ""
+    spots: int | None = None
+    bases: int | None = None
+    size_bytes: int | None = None
+    fastq_urls: list[str] = Field(default_factory=list)
+    fastq_bytes: list[int | None] = Field(default_factory=list)
+    fastq_md5: list[str] = Field(default_factory=list)
+    sra_url: str | None = None
+    published: dt.datetime | None = None
+    source: Literal["ena", "ncbi"] = "ncbi"
+
+
+class Publication(_Record):
+    """A PubMed article cited by fetched series (from ``esummary db=pubmed``)."""
+
+    pmid: str
+    series_accessions: list[str] = Field(default_factory=list)
+    title: str = ""
+    journal: str = ""
+    year: int | None = None
+    doi: str | None = None
+    first_author: str = ""
+    last_author: str = ""
+
+
 class GEORecords(_Record):
     """Everything one fetch produced, in the order the accessions were asked for."""
 
@@ -163,3 +216,7 @@ class GEORecords(_Record):
     errors: list[FetchError] = Field(default_factory=list)
     files: list[SupplementaryFile] | None = None
     """The sized file inventory, when the fetch built one (``files=True``)."""
+    runs: list[Run] = Field(default_factory=list)
+    """SRA runs of the fetched samples, when the fetch asked for them (``runs=True``)."""
+    publications: list[Publication] = Field(default_factory=list)
+    """PubMed articles of the fetched series (``publications=True``)."""

@@ -44,6 +44,7 @@ from .frames import (
     series_frame,
 )
 from .records import GEORecords
+from .runframes import publications_frame, runs_frame
 from .settings import Settings
 
 RAW_CATEGORIES = ("sequencing", "microarray")
@@ -112,6 +113,16 @@ class GEOResult:
     def files(self) -> pd.DataFrame:
         """One row per supplementary file named in the records."""
         return files_frame(self._records)
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        """One row per SRA run of the fetched samples (``fetch(..., runs=True)``)."""
+        return runs_frame(self._records.runs)
+
+    @cached_property
+    def publications(self) -> pd.DataFrame:
+        """One row per PubMed article of the fetched series (``fetch(..., publications=True)``)."""
+        return publications_frame(self._records.publications)
 
     @cached_property
     def errors(self) -> pd.DataFrame:
@@ -384,6 +395,8 @@ class GEOResult:
             _plural(len(records.platforms), "platform"),
             _plural(len(file_rows(records)), "file"),
             _plural(len(records.errors), "error"),
+            *([_plural(len(records.runs), "run")] if records.runs else []),
+            *([_plural(len(records.publications), "publication")] if records.publications else []),
         ]
 
     def __repr__(self) -> str:

@@ -31,6 +31,8 @@ DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 DEFAULT_ACC_URL = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi"
 DEFAULT_FTP_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
 DEFAULT_DOWNLOAD_URL = "https://www.ncbi.nlm.nih.gov/geo/download"
+DEFAULT_ENA_URL = "https://www.ebi.ac.uk/ena/portal/api"
+DEFAULT_ENA_FILES_URL = "https://ftp.sra.ebi.ac.uk"
 
 #: Field name -> environment variable that sets it.
 ENV_VARS: dict[str, str] = {
@@ -48,6 +50,8 @@ ENV_VARS: dict[str, str] = {
     "offline_demo": "GEO_NB_OFFLINE",
     "metadata_source": "GEO_NB_METADATA_SOURCE",
     "download_url": "GEO_NB_DOWNLOAD_URL",
+    "ena_url": "GEO_NB_ENA_URL",
+    "ena_files_url": "GEO_NB_ENA_FILES_URL",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -70,6 +74,8 @@ DEFAULT_URLS: dict[str, str] = {
     "acc_url": DEFAULT_ACC_URL,
     "ftp_url": DEFAULT_FTP_URL,
     "download_url": DEFAULT_DOWNLOAD_URL,
+    "ena_url": DEFAULT_ENA_URL,
+    "ena_files_url": DEFAULT_ENA_FILES_URL,
 }
 
 
@@ -94,6 +100,8 @@ class Settings(BaseModel):
     metadata_source     GEO_NB_METADATA_SOURCE     auto: acc.cgi, the FTP tree when acc.cgi fails
                                                    (``acc``: acc.cgi only; ``ftp``: FTP first)
     download_url        GEO_NB_DOWNLOAD_URL        https://www.ncbi.nlm.nih.gov/geo/download
+    ena_url             GEO_NB_ENA_URL             https://www.ebi.ac.uk/ena/portal/api
+    ena_files_url       GEO_NB_ENA_FILES_URL       https://ftp.sra.ebi.ac.uk (ENA's FASTQ files)
     ==================  =========================  ===============================================
     """
 
@@ -126,6 +134,11 @@ class Settings(BaseModel):
         default_factory=lambda: _env("download_url", DEFAULT_DOWNLOAD_URL),
         description="GEO's download service: NCBI-computed RNA-seq counts.",
     )
+    ena_url: str = Field(default_factory=lambda: _env("ena_url", DEFAULT_ENA_URL))
+    ena_files_url: str = Field(
+        default_factory=lambda: _env("ena_files_url", DEFAULT_ENA_FILES_URL),
+        description="Where ENA's FASTQ paths (ftp.sra.ebi.ac.uk/vol1/...) are fetched from.",
+    )
 
     def __init__(self, **data: Any) -> None:
         # Building settings never starts anything: GEO_NB_OFFLINE only sets ``offline_demo``;
@@ -135,7 +148,7 @@ class Settings(BaseModel):
         except ValidationError as exc:
             raise ConfigError(_explain(exc)) from None
 
-    @field_validator("eutils_url", "acc_url", "ftp_url", "download_url")
+    @field_validator("eutils_url", "acc_url", "ftp_url", "download_url", "ena_url", "ena_files_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")

@@ -132,6 +132,18 @@ def test_explore_returns_a_prefilled_explorer(shell: InteractiveShell) -> None:
     assert explorer.hits is None
 
 
+def test_runs_returns_the_runs_and_prints_what_is_missing(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_ok(shell, "runs = %geo runs GSE52778 -q")
+    runs = shell.user_ns["runs"]
+    assert isinstance(runs, pd.DataFrame) and len(runs) == 16
+    assert list(runs.source.value_counts().sort_index()) == [1, 15]  # ena, ncbi
+    out = capsys.readouterr().out
+    assert "Note: GSE52778 [runs_incomplete]: GSE52778: ENA has no FASTQ files for 15" in out
+    assert run_ok(shell, "%geo runs GSE27011 -q").empty
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
@@ -143,6 +155,8 @@ def test_explore_returns_a_prefilled_explorer(shell: InteractiveShell) -> None:
         ("%geo search x --max many", "invalid int value: 'many'"),
         ("%geo", "%geo needs a command"),
         ("%geo fetch", "%geo fetch needs accessions"),
+        ("%geo runs", "%geo runs needs accessions"),
+        ("%geo runs GSE1 -c raw_archive", "%geo runs does not take --category"),
         ("%geo search 'unclosed", "No closing quotation"),
     ],
 )

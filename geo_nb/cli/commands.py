@@ -96,7 +96,7 @@ def run_files(args: argparse.Namespace) -> Outcome:
 
 def run_runs(args: argparse.Namespace) -> Outcome:
     result = _fetched(args, runs=True)
-    return result.runs, bool(len(result.errors))  # type: ignore[attr-defined]
+    return result.runs, bool(len(result.errors))
 
 
 def run_download(args: argparse.Namespace) -> Outcome:

@@ -2,9 +2,10 @@
 
 A file is written to ``<name>.part`` next to its destination. When the
 connection drops, the next attempt asks for the rest with an HTTP ``Range``
-and appends. The result must have the size GEO lists (``filelist.txt`` or a
-HEAD), and the MD5 where GEO publishes one, before it is renamed to its final
-name; a file that is already complete is skipped. Failed attempts are retried by
+and appends. The result must have the size its publisher lists (GEO's
+``filelist.txt`` or a HEAD; ENA's file report for FASTQ), and the MD5 where one
+is published (GEO's md5 lists; ENA's, for every FASTQ), before it is renamed to
+its final name; a file that is already complete is skipped. Failed attempts are retried by
 the policy every request shares (:mod:`geo_nb.ncbi.retry`). Destination paths
 are built only from sanitised names below the download folder.
 """
@@ -83,13 +84,15 @@ def safe_destination(dest: str | Path, folder: str, name: str) -> Path:
 
 @dataclass(frozen=True)
 class DownloadJob:
-    """One file to fetch: from ``url`` to ``path``, with what GEO says it must be."""
+    """One file to fetch: from ``url`` to ``path``, with what its ``publisher`` (GEO,
+    or ENA for FASTQ files) says it must be."""
 
     url: str
     path: Path
     size: int | None = None
     md5: str | None = None
     accession: str = ""
+    publisher: str = "GEO"
 
 
 def md5_of(path: Path) -> str:
@@ -205,7 +208,7 @@ async def _attempt(
             raise _Retry("the partial file does not match the server's file; starting again")
         if status == 404:
             raise NotFoundError(
-                f"{job.url} does not exist on GEO's file server.",
+                f"{job.url} does not exist on {job.publisher}'s file server.",
                 accession=job.accession,
                 url=job.url,
             )
@@ -230,7 +233,8 @@ async def _attempt(
             partial.start(job.url, total, _validators(response))
         if job.size is not None and total is not None and total != job.size:
             raise SizeMismatchError(
-                f"{job.path.name}: GEO lists {job.size} bytes but the server sends {total}. "
+                f"{job.path.name}: {job.publisher} lists {job.size} bytes but the server sends "
+                f"{total}. "
                 + retry_advice(
                     "The listing may be out of date; fetch again with refresh=True.",
                     offline=http.settings.offline_demo,
@@ -335,8 +339,8 @@ async def _fetch(
         if actual != job.md5:
             partial.discard()
             raise ChecksumError(
-                f"{job.path.name}: MD5 {actual} differs from GEO's {job.md5}; the file was "
-                "discarded. Download it again.",
+                f"{job.path.name}: MD5 {actual} differs from {job.publisher}'s {job.md5}; the "
+                "file was discarded. Download it again.",
                 accession=job.accession,
                 url=job.url,
             )

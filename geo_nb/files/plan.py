@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 Choice = str | Sequence[str] | None
+_NO_MD5 = (
+    "ENA publishes no MD5 for this FASTQ file, and reads are downloaded only when they can be "
+    "verified; fetch again later (ENA adds checksums when it mirrors the run)."
+)
 OUTCOME_COLUMNS: dict[str, Any] = {
     "series_accession": "str",
     "accession": "str",
@@ -353,8 +357,9 @@ class DownloadPlan:
         """Download every planned file into ``dest/<series>/<name>``.
 
         Files are streamed to ``.part``, resumed after an interruption, checked
-        against their known size (and MD5 where GEO publishes one) and renamed
-        into place; complete files are skipped. With ``extract=True``, files
+        against their known size (and MD5 where GEO publishes one; always, for
+        the FASTQ files of runs, with ENA's MD5) and renamed into place;
+        complete files are skipped. With ``extract=True``, files
         that are members of a ``RAW.tar`` are taken from one streamed pass over
         the archive instead of one request each. Returns one row per file:
         ``status`` is ``downloaded``, ``resumed``, ``extracted``, ``skipped``,
@@ -391,7 +396,11 @@ class DownloadPlan:
                     continue
                 record["path"] = str(path)
                 exact = row["size_bytes"] if row["size_exact"] else None
-                md5 = record["md5"] = sums.get((series or "", name))
+                md5 = record["md5"] = row.get("md5") or sums.get((series or "", name))
+                publisher = "ENA" if row.get("level") == "run" else "GEO"
+                if md5 is None and publisher == "ENA":
+                    record.update(status="failed", error=f"{name}: {_NO_MD5}")
+                    continue
                 archive: str | None = row["archive"]
                 located = (
                     self._archives.get((series, archive))
@@ -410,8 +419,9 @@ class DownloadPlan:
                         f"{archive or 'its archive'}.",
                     )
                 else:
+                    owner = str(row["accession"])
                     jobs.append(
-                        (record, DownloadJob(row["url"], path, exact, md5, str(row["accession"])))
+                        (record, DownloadJob(row["url"], path, exact, md5, owner, publisher))
                     )
             # Extraction streams whole archives, so their sizes are what the bar counts.
             reporter.total = (

@@ -5,6 +5,7 @@
     %geo search "ATAC-seq" --organism "Homo sapiens" --from 2020 --max 50
     %geo fetch GSE146537 GSE150868
     %geo files GSE146537 --category raw_archive --category genome_track
+    %geo runs GSE52778
     %geo explore "ATAC-seq" --organism "Homo sapiens"
 
 Words after the command form the query (quotes only group words, as in a
@@ -45,7 +46,7 @@ from geo_nb.files.classify import CATEGORIES
 
 __all__ = ["GEOMagics", "load_ipython_extension"]
 
-COMMANDS = ("search", "fetch", "files", "explore")
+COMMANDS = ("search", "fetch", "files", "explore", "runs")
 _SEARCH_OPTIONS = (
     *("organism", "study_type", "published_from", "published_to"),
     *("min_samples", "max_samples", "supplementary", "max_results"),
@@ -56,6 +57,7 @@ _ALLOWED: dict[str, set[str]] = {
     "fetch": {"refresh"},
     "files": {"refresh", "category"},
     "explore": set(_SEARCH_OPTIONS),
+    "runs": {"refresh"},
 }
 USAGE = """\
 %geo search QUERY [-o ORGANISM] [-t STUDY_TYPE] [--from DATE] [--to DATE]
@@ -63,6 +65,7 @@ USAGE = """\
 %geo fetch ACCESSION ... [--refresh] [-q]
 %geo files ACCESSION ... [-c CATEGORY] [--refresh] [-q]
 %geo explore [QUERY] [search options]
+%geo runs ACCESSION ... [--refresh] [-q]
 (%geo? shows every option)"""
 
 
@@ -76,7 +79,8 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="%geo",
         # IPython's help formatter prints "%" before the usage, and argparse wants "%%".
         usage=USAGE.removeprefix("%").replace("%", "%%"),
-        description="Search GEO, fetch metadata, list supplementary files or open the explorer.",
+        description="Search GEO, fetch metadata, list supplementary files or SRA runs, or open "
+        "the explorer.",
     )
     add = parser.add_argument
     add("command", choices=COMMANDS, help="what to do: " + ", ".join(COMMANDS))
@@ -97,7 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="CATEGORY",
         help="files: keep this category (repeatable): " + ", ".join(CATEGORIES),
     )
-    add("--refresh", action="store_true", help="fetch, files: bypass the caches")
+    add("--refresh", action="store_true", help="fetch, files, runs: bypass the caches")
     add("-q", "--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -127,6 +131,8 @@ class GEOMagics(Magics):
             if command == "explore":
                 return self._explore(args)
             accessions = self._accessions(args.words)
+            if command == "runs":
+                return self._runs(accessions, args)
             result = geo_nb.fetch(accessions, refresh=args.refresh, progress=not args.quiet)
             if command == "fetch":
                 return result
@@ -167,7 +173,7 @@ class GEOMagics(Magics):
             shown = shown.replace("--published-from", "--from").replace("--published-to", "--to")
             shown = shown.replace("--max-results", "--max")
             raise UsageError(f"%geo {args.command} does not take {shown}.\nUsage:\n{USAGE}")
-        if args.command in ("fetch", "files") and not args.words:
+        if args.command in ("fetch", "files", "runs") and not args.words:
             raise UsageError(f"%geo {args.command} needs accessions.\nUsage:\n{USAGE}")
         return args
 
@@ -206,6 +212,16 @@ class GEOMagics(Magics):
         )
         _show_translation(hits)
         return hits
+
+    @staticmethod
+    def _runs(accessions: list[str], args: argparse.Namespace) -> pd.DataFrame:
+        """The SRA runs of the accessions; what is missing is printed, one line per row."""
+        result = geo_nb.fetch(
+            accessions, runs=True, files=False, refresh=args.refresh, progress=not args.quiet
+        )
+        for row in result.errors.itertuples():
+            print(f"Note: {row.accession} [{row.kind}]: {' '.join(str(row.message).split())}")
+        return result.runs
 
     def _explore(self, args: argparse.Namespace) -> Any:
         from .widgets import GEOExplorer

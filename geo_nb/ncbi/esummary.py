@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import GeoNBError, NotFoundError, UnexpectedResponseError
 from ..records import Channel, Platform, RecordSource, Sample
-from .eutils import _eutils
+from .eutils import eutils_json
 from .http import HttpClient
 
 __all__ = ["UID_BASE", "DocsumBatcher", "platform_from_docsum", "sample_from_docsum", "uid_of"]
@@ -160,7 +160,7 @@ class DocsumBatcher:
     async def _fetch(self, accessions: list[str]) -> dict[str, dict[str, Any] | Exception]:
         self.requests += 1
         uids = {uid_of(a): a for a in accessions}
-        payload = await _eutils(
+        payload = await eutils_json(
             self.http,
             "esummary.fcgi",
             {"db": "gds", "id": ",".join(uids), "retmode": "json"},

@@ -35,6 +35,8 @@ __all__ = [
     "SearchFilters",
     "build_term",
     "docsum_row",
+    "eutils_json",
+    "eutils_text",
     "run_search",
 ]
 
@@ -225,7 +227,11 @@ def docsum_row(docsum: dict[str, Any], ftp_url: str) -> dict[str, Any]:
     }
 
 
-async def _eutils(http: HttpClient, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+async def eutils_text(http: HttpClient, endpoint: str, params: dict[str, str]) -> str:
+    """POST one E-utilities request (shared limiter, retries); return the answer's text.
+
+    An HTTP error status is a :class:`~geo_nb.errors.QueryError` quoting the answer.
+    """
     url = f"{http.settings.eutils_url}/{endpoint}"
     # A form POST keeps the API key out of every URL (and so out of httpx's own log
     # lines and exception texts), and long terms cannot overflow a URL.
@@ -234,6 +240,16 @@ async def _eutils(http: HttpClient, endpoint: str, params: dict[str, str]) -> di
     if response.status_code >= 400:
         shown = redact(" ".join(text.split()), [http.settings.api_key_value])[:200]
         raise QueryError(f"E-utilities {endpoint} answered HTTP {response.status_code}: {shown}")
+    return text
+
+
+async def eutils_json(http: HttpClient, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+    """:func:`eutils_text` for a ``retmode=json`` answer: the parsed JSON object.
+
+    Anything that is not a JSON object (an error or bot-challenge page) is an
+    :class:`~geo_nb.errors.UnexpectedResponseError`.
+    """
+    text = await eutils_text(http, endpoint, params)
     try:
         payload = json.loads(text)
     except json.JSONDecodeError:
@@ -248,7 +264,7 @@ async def _eutils(http: HttpClient, endpoint: str, params: dict[str, str]) -> di
 
 
 async def _esearch(http: HttpClient, term: str) -> dict[str, Any]:
-    payload = await _eutils(
+    payload = await eutils_json(
         http,
         "esearch.fcgi",
         {
@@ -294,7 +310,7 @@ async def run_search(
 
     async def page(start: int) -> list[dict[str, Any]]:
         size = min(PAGE_SIZE, wanted - start)
-        payload = await _eutils(
+        payload = await eutils_json(
             http,
             "esummary.fcgi",
             {

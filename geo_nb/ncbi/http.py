@@ -3,8 +3,9 @@
 Every request goes through :meth:`HttpClient.request`, which
 
 * waits for its slot: E-utilities at 3 requests/s (10/s with an API key),
-  acc.cgi and the FTP tree at 40/s, shared by the whole process, plus at most
-  ``max_concurrency`` acc.cgi/FTP requests in flight per client;
+  acc.cgi and the FTP tree at 40/s, ENA's portal API at 20/s (ENA asks for
+  at most 50), each shared by the whole process, plus at most
+  ``max_concurrency`` acc.cgi/FTP/ENA requests in flight per client;
 * retries 429, 5xx, timeouts and dropped connections with exponential
   backoff and full jitter, waiting at least what ``Retry-After`` asks (the
   policy of :mod:`.retry`, shared with downloads and archive extraction);
@@ -37,6 +38,7 @@ from .retry import MAX_RETRY_AFTER, GiveUp, Retrying, retry_after, retry_delay, 
 __all__ = ["MAX_RETRY_AFTER", "HttpClient", "Service", "retry_after", "retry_delay"]
 
 GEO_RATE = 40.0
+ENA_RATE = 20.0
 T = TypeVar("T")
 
 USER_AGENT = f"geo_nb/{__version__} (Python; +https://pypi.org/project/geo_nb)"
@@ -54,6 +56,7 @@ class Service(StrEnum):
     EUTILS = "eutils"
     ACC = "acc"
     FTP = "ftp"
+    ENA = "ena"
 
 
 class HttpClient:
@@ -79,6 +82,7 @@ class HttpClient:
             Service.EUTILS: shared_limiter(("eutils", host, key_id), settings.eutils_rate),
             Service.ACC: shared_limiter(("geo",), GEO_RATE, burst=True),
             Service.FTP: shared_limiter(("geo",), GEO_RATE, burst=True),
+            Service.ENA: shared_limiter(("ena",), ENA_RATE, burst=True),
         }
         self._slots: asyncio.Semaphore | None = None
 
@@ -249,19 +253,19 @@ class HttpClient:
         where = urlsplit(url).netloc or url
         subject = f"{accession}: " if accession else ""
         tries = f"{give_up.tries}{give_up.asked_note}"
+        owner = "ENA" if service is Service.ENA else "NCBI"
         if give_up.status == 429:
-            hint = (
-                "Wait a minute and try again"
-                + (
-                    ""
-                    if self.settings.api_key
-                    else "; set NCBI_API_KEY to be allowed 10 requests/s"
-                )
-                + "."
+            key_hint = (
+                ""
+                if self.settings.api_key or service is Service.ENA
+                else "; set NCBI_API_KEY to be allowed 10 requests/s"
             )
-            return f"{subject}NCBI ({where}) kept answering 429 Too Many Requests ({tries}). {hint}"
+            return (
+                f"{subject}{owner} ({where}) kept answering 429 Too Many Requests ({tries}). "
+                f"Wait a minute and try again{key_hint}."
+            )
         hint = (
-            "NCBI may be down or overloaded: try again later"
+            f"{owner} may be down or overloaded: try again later"
             if give_up.status
             else "Check your network connection (or proxy), or raise GEO_NB_TIMEOUT"
         )

@@ -9,11 +9,14 @@ from types import TracebackType
 from typing import Literal, get_args
 
 from .downloads import DownloadFiles
+from .ena import EnaStore
 from .eutils import EUtils
 from .faults import FaultAction, FaultInjector, FaultRule
+from .pubmed import PubmedStore
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog, RequestRecord
 from .server import EmulatorServer
+from .sra import SraStore
 from .store import DataStore
 
 __all__ = ["AccMode", "NCBIEmulator"]
@@ -23,7 +26,8 @@ ACC_MODES: tuple[str, ...] = get_args(AccMode)
 
 
 class NCBIEmulator:
-    """A local HTTP server that answers like NCBI's E-utilities, acc.cgi and GEO FTP tree.
+    """A local HTTP server that answers like NCBI's E-utilities, acc.cgi and GEO FTP tree,
+    and like ENA's portal API ``filereport`` and FASTQ file server.
 
     Example:
         >>> from geo_nb.testing import NCBIEmulator
@@ -34,6 +38,8 @@ class NCBIEmulator:
     second per connection, None for unlimited) and ``enforce_rate_limit`` can
     be changed while the server runs. ``seed`` makes fault probabilities and
     WebEnv strings reproducible. ``store`` is the :class:`DataStore` served;
+    ``sra``, ``ena`` and ``pubmed`` hold the recorded run info, ENA reports (and
+    FASTQ files) and PubMed summaries (see :mod:`.sra`, :mod:`.ena`, :mod:`.pubmed`);
     ``fault_injector``, ``request_log`` and ``eutils_service`` are the parts the
     HTTP layer uses (prefer the methods below). ``downloads`` holds NCBI-generated
     files (RNA-seq counts, NCBI Gene's ``gene_info``).
@@ -62,8 +68,16 @@ class NCBIEmulator:
         self._rng_lock = threading.Lock()
         self.fault_injector = FaultInjector(self._rng, self._rng_lock)
         self._limiter = RateLimiter()
+        self.sra = SraStore(self.store.data_dir)
+        self.ena = EnaStore(self.store.data_dir)
+        self.pubmed = PubmedStore(self.store.data_dir)
         self.eutils_service = EUtils(
-            self.store, random.Random(seed), self._limiter, downloads=self.downloads
+            self.store,
+            random.Random(seed),
+            self._limiter,
+            downloads=self.downloads,
+            sra=self.sra,
+            pubmed=self.pubmed,
         )
         self.request_log = RequestLog()
         self._acc_rule: FaultRule | None = None
@@ -150,6 +164,16 @@ class NCBIEmulator:
         """Base URL of GEO's download service (``.../geo/download``): NCBI's counts files."""
         return self.base_url + "/geo/download"
 
+    @property
+    def ena_url(self) -> str:
+        """Base URL of ENA's portal API (``.../ena/portal/api``)."""
+        return self.base_url + "/ena/portal/api"
+
+    @property
+    def ena_files_url(self) -> str:
+        """Base URL of ENA's file server (files below ``/vol1/``)."""
+        return self.base_url
+
     def env(self) -> dict[str, str]:
         """The environment variables that point geo_nb at this emulator."""
         return {
@@ -157,6 +181,8 @@ class NCBIEmulator:
             "GEO_NB_ACC_URL": self.acc_url,
             "GEO_NB_FTP_URL": self.ftp_url,
             "GEO_NB_DOWNLOAD_URL": self.download_url,
+            "GEO_NB_ENA_URL": self.ena_url,
+            "GEO_NB_ENA_FILES_URL": self.ena_files_url,
         }
 
     # ---- faults and observation ------------------------------------------------------

@@ -1,6 +1,9 @@
 """E-utilities on db=gds: esearch and esummary with history (WebEnv), as JSON.
 
-Only ``db=gds`` and ``retmode=json`` are served; other values get an NCBI-like
+``db=sra`` (esearch, efetch ``rettype=runinfo``) is answered by :mod:`.sra` and
+``esummary db=pubmed`` by :mod:`.pubmed`, sharing this service's rate limit and
+WebEnv history. Otherwise only ``db=gds`` and ``retmode=json`` are served;
+other values get an NCBI-like
 error (JSON envelope for a wrong db, an XML ``<ERROR>`` for a non-JSON
 retmode, since NCBI's default retmode is XML). Error texts for these and for an
 unknown WebEnv are synthesized: NCBI's exact wording is not recorded.
@@ -16,7 +19,9 @@ from typing import Any
 from . import ncbijson, query, search
 from .downloads import DownloadFiles
 from .messages import Request, Response
+from .pubmed import PubmedStore, handle_pubmed
 from .ratelimit import RateLimiter
+from .sra import SraStore, handle_sra
 from .store import DataStore
 
 __all__ = ["EUtils"]
@@ -56,11 +61,15 @@ class EUtils:
         limiter: RateLimiter,
         *,
         downloads: DownloadFiles | None = None,
+        sra: SraStore | None = None,
+        pubmed: PubmedStore | None = None,
     ) -> None:
         self.store = store
         self.downloads = downloads
         self.rng = rng
         self.limiter = limiter
+        self.sra = sra if sra is not None else SraStore()
+        self.pubmed = pubmed if pubmed is not None else PubmedStore()
         self._lock = threading.Lock()
         self._history: dict[str, dict[int, list[str]]] = {}
         self._index: (
@@ -102,14 +111,21 @@ class EUtils:
 
     def _route(self, request: Request) -> Response:
         name = request.path.rstrip("/").rsplit("/", 1)[-1]
-        kind = {"esearch.fcgi": "esearch", "esummary.fcgi": "esummary"}.get(name)
+        kinds = {"esearch.fcgi": "esearch", "esummary.fcgi": "esummary", "efetch.fcgi": "efetch"}
+        kind = kinds.get(name)
         if kind is None:
             return Response.text(
-                f"The NCBI emulator does not implement {name}; it serves esearch.fcgi and "
-                "esummary.fcgi.\n",
+                f"The NCBI emulator does not implement {name}; it serves esearch.fcgi, "
+                "esummary.fcgi and efetch.fcgi (db=sra).\n",
                 status=404,
             )
         db = request.param("db", "pubmed").strip().lower()
+        if db == "sra":
+            return handle_sra(kind, request, self.sra, self)
+        if db == "pubmed" and kind == "esummary" and request.params("db"):
+            return handle_pubmed(kind, request, self.pubmed)
+        if kind == "efetch":
+            return Response.text("The NCBI emulator serves efetch for db=sra only.\n", status=400)
         if request.param("retmode", "xml").strip().lower() != "json":
             return _xml_error(kind, "The NCBI emulator serves retmode=json only")
         if db != "gds":
@@ -155,6 +171,14 @@ class EUtils:
             key = len(keys) + 1
             keys[key] = uids
             return webenv, key
+
+    def remember(self, webenv: str, uids: list[str]) -> tuple[str, int]:
+        """Store a result list under ``webenv`` (a new one if unknown); returns (webenv, key)."""
+        return self._remember(webenv, uids)
+
+    def recall(self, webenv: str, query_key: str) -> list[str] | None:
+        """The result list of ``query_key`` in ``webenv``, or None."""
+        return self._recall(webenv, query_key)
 
     def _recall(self, webenv: str, query_key: str) -> list[str] | None:
         with self._lock:

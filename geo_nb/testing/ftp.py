@@ -129,7 +129,8 @@ def _content_type(path: str) -> str:
 
 
 def serve_file(request: Request, file: FtpFile) -> Response:
-    """A file's bytes (or the range asked for), with Last-Modified and Accept-Ranges."""
+    """A file's answer: 200, 206 for a ``Range`` request, 416 past its end; with
+    Last-Modified and Accept-Ranges."""
     headers = [
         ("Content-Type", _content_type(file.path)),
         ("Last-Modified", formatdate(file.mtime, usegmt=True)),

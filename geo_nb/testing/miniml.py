@@ -38,6 +38,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from .soft import convert_main, write_entities
+
 __all__ = ["NS", "convert_family", "unmapped_tags", "write_records"]
 
 NS = "http://www.ncbi.nlm.nih.gov/geo/info/MINiML"
@@ -246,23 +248,14 @@ def unmapped_tags(path: str | Path) -> set[str]:
 
 def write_records(path: str | Path, out_dir: str | Path) -> list[Path]:
     """Write ``<ACC>.soft`` (UTF-8, LF) for every entity of the family; returns the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for accession, text in convert_family(path).items():
-        (target := out / f"{accession}.soft").write_bytes(text.encode("utf-8"))
-        written.append(target)
-    return written
+    return write_entities(convert_family(path), out_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m geo_nb.testing.miniml FAMILY.xml OUTDIR``."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print(main.__doc__, file=sys.stderr)
+    if convert_main(args, convert_family, str(main.__doc__)):
         return 2
-    for path in write_records(args[0], args[1]):
-        print(path)
     if skipped := unmapped_tags(args[0]):
         print("not converted: " + ", ".join(sorted(skipped)), file=sys.stderr)
     return 0

@@ -5,9 +5,9 @@ Enable with ``pytest_plugins = ["geo_nb.testing.pytest_plugin"]`` in a conftest.
 * ``ncbi_emulator``: a started :class:`NCBIEmulator` on a free port (bundled
   data), stopped after the test.
 * ``geo_env``: the same emulator, with ``GEO_NB_EUTILS_URL``/``GEO_NB_ACC_URL``/
-  ``GEO_NB_FTP_URL`` pointing at it, ``GEO_NB_CACHE_DIR`` in ``tmp_path/"cache"``
-  and ``NCBI_API_KEY``/``NCBI_EMAIL`` removed, so nothing leaks from the
-  developer's environment.
+  ``GEO_NB_FTP_URL`` and ``GEO_NB_ENA_URL``/``GEO_NB_ENA_FILES_URL`` pointing at it,
+  ``GEO_NB_CACHE_DIR`` in ``tmp_path/"cache"`` and ``NCBI_API_KEY``/``NCBI_EMAIL``
+  removed, so nothing leaks from the developer's environment.
 """
 
 from __future__ import annotations

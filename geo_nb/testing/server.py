@@ -1,7 +1,8 @@
 """The HTTP layer: a quiet keep-alive ThreadingHTTPServer that routes to the services.
 
 Requests are routed by path (``/entrez/eutils/``, ``/geo/query/acc.cgi``,
-``/geo/download/``, ``/geo/...``, ``/gene/...``); absolute-URI proxy requests (``GET http://ftp.ncbi.nlm.nih.gov/geo/...``)
+``/geo/download/``, ``/geo/...``, ``/gene/...``, ENA's ``/ena/portal/api/...`` and its
+file server's ``/vol1/...``); absolute-URI proxy requests (``GET http://ftp.ncbi.nlm.nih.gov/geo/...``)
 are routed by their path too, and the real NCBI host names restrict each host to
 its own service. The handler applies, in order: fault rules, latency, the
 E-utilities rate limiter, the service, and bandwidth pacing while writing.
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import pages
 from .acc import handle_acc
 from .downloads import handle_download, handle_gene
+from .ena import handle_ena, handle_ena_files
 from .faults import FaultRule
 from .ftp import handle_ftp
 from .messages import Request, Response
@@ -38,14 +40,21 @@ _HOST_SERVICE = {
     "eutils.ncbi.nlm.nih.gov": ("eutils",),
     "www.ncbi.nlm.nih.gov": ("acc", "download"),
     "ftp.ncbi.nlm.nih.gov": ("ftp", "gene"),
+    "www.ebi.ac.uk": ("ena",),
+    "ftp.sra.ebi.ac.uk": ("ena_files",),
 }
 
 
 def classify(host: str, path: str) -> str:
-    """The service a request goes to: ``eutils``, ``acc``, ``download``, ``ftp``, ``gene``
+    """The service a request goes to: ``eutils``, ``acc``, ``download``, ``ftp``, ``gene``,
+    ``ena``, ``ena_files``
     or ``other``."""
     if path.startswith("/entrez/eutils/"):
         service = "eutils"
+    elif path.startswith("/ena/portal/api/"):
+        service = "ena"
+    elif path.startswith("/vol1/"):
+        service = "ena_files"
     elif path == "/geo/query/acc.cgi":
         service = "acc"
     elif path.rstrip("/") == "/geo/download":
@@ -203,6 +212,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return handle_download(request, emulator.downloads)
             if service == "gene":
                 return handle_gene(request, emulator.downloads)
+            if service == "ena":
+                return handle_ena(request, emulator.ena)
+            if service == "ena_files":
+                return handle_ena_files(request, emulator.ena)
             return Response.html(pages.not_found(), status=404, charset="iso-8859-1")
         except Exception:
             traceback.print_exc()

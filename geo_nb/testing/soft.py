@@ -8,11 +8,13 @@ be concatenated without adding blank lines. Text is decoded as UTF-8 with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
-__all__ = ["KINDS", "SoftRecord", "View", "split_entities"]
+__all__ = ["KINDS", "SoftRecord", "View", "convert_main", "split_entities", "write_entities"]
 
 View = Literal["brief", "quick", "full", "data"]
 KINDS = ("SERIES", "SAMPLE", "PLATFORM")
@@ -146,3 +148,31 @@ def split_entities(text: str) -> list[SoftRecord]:
             groups[-1].append(line)
     records = [SoftRecord.from_lines(group) for group in groups]
     return [record for record in records if record.kind in KINDS]
+
+
+def write_entities(texts: Mapping[str, str], out_dir: str | Path) -> list[Path]:
+    """Write ``<ACC>.soft`` (UTF-8, LF) for every accession -> SOFT text; returns the paths.
+
+    The output of the record converters (:mod:`.miniml`, :mod:`.matrixsoft`), in the
+    layout of ``data/records/``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for accession, text in texts.items():
+        (target := out / f"{accession}.soft").write_bytes(text.encode("utf-8"))
+        written.append(target)
+    return written
+
+
+def convert_main(
+    argv: list[str] | None, convert: Callable[[str], Mapping[str, str]], usage: str
+) -> int:
+    """A converter's command line: ``SOURCE OUTDIR``; writes the records, prints their paths."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print(usage, file=sys.stderr)
+        return 2
+    for path in write_entities(convert(args[0]), args[1]):
+        print(path)
+    return 0

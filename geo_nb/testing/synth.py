@@ -18,16 +18,23 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 from .geopaths import bucket, ftp_dir
 from .store import DataStore
 
-__all__ = ["clone_series"]
+__all__ = ["clone_series", "renumber"]
 
 
-def _renumber(text: str, mapping: dict[str, str]) -> str:
+def renumber(text: str, mapping: Mapping[str, str]) -> str:
+    """``text`` with every accession of ``mapping`` replaced (also in FTP bucket paths)."""
+    return _renumber(text, mapping)
+
+
+def _renumber(text: str, mapping: Mapping[str, str]) -> str:
     for old, new in mapping.items():
-        text = text.replace(f"{bucket(old)}/{old}", f"{bucket(new)}/{new}")
+        if old[:3] in ("GSE", "GSM", "GPL"):  # GEO's FTP buckets; SRA accessions have none
+            text = text.replace(f"{bucket(old)}/{old}", f"{bucket(new)}/{new}")
     pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, mapping)) + r")(?![0-9])")
     return pattern.sub(lambda m: mapping[m.group(1)], text)
 
@@ -39,11 +46,15 @@ def clone_series(
     *,
     first_series: int = 9_000_001,
     first_sample: int = 90_000_001,
+    extra: Callable[[int], Mapping[str, str]] | None = None,
+    on_clone: Callable[[Mapping[str, str]], None] | None = None,
 ) -> list[str]:
     """Add ``copies`` clones of the recorded series ``template`` (with its samples).
 
     Returns the new series accessions. Only samples the store holds are cloned;
-    sample numbers are allocated consecutively from ``first_sample``.
+    sample numbers are allocated consecutively from ``first_sample``. ``extra(n)``
+    adds renamings for copy ``n`` (say, its SRA accessions); ``on_clone(mapping)``
+    is called with each copy's whole mapping (to clone data kept elsewhere).
     """
     series = store.record(template)
     if series is None or series.kind != "SERIES":
@@ -56,15 +67,19 @@ def clone_series(
         for sample in samples:
             mapping[sample.accession] = f"GSM{sample_number}"
             sample_number += 1
+        mapping.update(extra(n) if extra is not None else {})
         texts = [series.text, *(s.text for s in samples)]
         store.add_record("".join(_renumber(t, mapping) for t in texts))
         for old, new in mapping.items():
-            _clone_folder(store, ftp_dir(old), ftp_dir(new), mapping)
+            if old[:3] in ("GSE", "GSM"):
+                _clone_folder(store, ftp_dir(old), ftp_dir(new), mapping)
+        if on_clone is not None:
+            on_clone(mapping)
         created.append(mapping[template])
     return created
 
 
-def _clone_folder(store: DataStore, old: str, new: str, mapping: dict[str, str]) -> None:
+def _clone_folder(store: DataStore, old: str, new: str, mapping: Mapping[str, str]) -> None:
     for entry in store.listing(old) or []:
         source, target = f"{old}/{entry.name}", f"{new}/{_renumber(entry.name, mapping)}"
         if entry.is_dir:

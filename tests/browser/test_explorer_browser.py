@@ -54,7 +54,8 @@ def choose(select: Locator, prefix: str) -> None:
     select.select_option(index=matches[0])
 
 
-TABS = ("Series", "Samples", "Files", "Errors", "Plots")
+TABS = ("Series", "Samples", "Files", "Errors", "Plots", "Runs")
+RUNS_SERIES = "GSE52778"  # the airway study: 16 samples, one paired-end run each
 # What ipywidgets shows where a view failed to render ("Click to show javascript error").
 WIDGET_ERROR_TEXT = re.compile(r"javascript error", re.IGNORECASE)
 WIDGET_CONSOLE = re.compile(r"widget|jupyter-widgets|ipywidgets|Could not create (a )?view", re.I)
@@ -148,6 +149,36 @@ def fetch_details(page: Page) -> None:
     expect(page.locator(".geo-nb-message")).to_contain_text("Fetched 1 series: 6 samples")
 
 
+def runs_tab(page: Page, problems: list[str], artifacts: Path, name: str) -> None:
+    """Search the airway study, fetch it, find its SRA runs in the Runs tab."""
+    page.locator(".geo-nb-query input").fill("airway")
+    page.locator("button.geo-nb-search").click()
+    expect(page.locator(".geo-nb-message")).to_contain_text(
+        "Found 1 series", timeout=NCBI_TIMEOUT_MS
+    )
+    choose(page.locator(".geo-nb-series-select select"), RUNS_SERIES)
+    page.locator("button.geo-nb-fetch").click()
+    expect(page.locator(".geo-nb-message")).to_contain_text(
+        "Fetched 1 series: 16 samples", timeout=NCBI_TIMEOUT_MS
+    )
+    page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Runs").first.click()
+    page.locator("button.geo-nb-find-runs").click()
+    rows = page.locator(".geo-nb-runs-table tr[data-accession]")
+    expect(rows).to_have_count(16, timeout=NCBI_TIMEOUT_MS)
+    expect(rows.first).to_have_attribute("data-accession", "SRR1039508")
+    expect(rows.first).to_be_visible()
+    line = page.locator(".geo-nb-runs-summary .geo-nb-runs-line")
+    expect(line).to_have_attribute("data-fastq-files", "2")
+    expect(page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Runs (16)")).to_be_visible()
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-runs.png"))
+    # The FASTQ files are offered by the Files tab's download panel.
+    page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Files").first.click()
+    choose(page.locator(".geo-nb-download-categories select"), "sequencing")
+    summary = page.locator(".geo-nb-download-summary .geo-nb-plan-summary")
+    expect(summary).to_have_attribute("data-files", "2", timeout=NCBI_TIMEOUT_MS)
+    assert_no_widget_errors(page, problems)
+
+
 @pytest.mark.parametrize("kind", ["lab", "notebook"])
 def test_explorer_search_and_fetch(
     kind: ServerKind,
@@ -175,6 +206,8 @@ def test_explorer_search_and_fetch(
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Samples").click()
     page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}.png"))
     visit_every_tab(page, problems, artifacts, name)
+    if kind == "lab":
+        runs_tab(page, problems, artifacts, name)
 
 
 def test_voila_renders_the_explorer(

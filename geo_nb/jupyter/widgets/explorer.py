@@ -16,6 +16,7 @@ Example:
     >>> # explorer.result.samples
     >>> # explorer.download_panel.categories.value = ("genome_track",); explorer.plan
     >>> # await explorer.download("data/"); explorer.download_report
+    >>> # await explorer.fetch_runs(); explorer.result.runs  # the Runs tab
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from ._html import esc, message_html
 from .download import plan_summary
 from .progress import ProgressPanel
 from .query import SearchForm
-from .results import ERRORS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
+from .results import ERRORS_TAB, RUNS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
 
 __all__ = ["GEOExplorer"]
 
@@ -138,6 +139,7 @@ class GEOExplorer:
         self.fetch_button.on_click(lambda _: self.fetch_details())
         self.download_button.on_click(lambda _: self.download())
         self.ncbi_panel.button.on_click(lambda _: self.load_counts())
+        self.tabs.runs_panel.button.on_click(lambda _: self.fetch_runs())
         if hits is not None:
             self.set_hits(hits)
         if result is not None:
@@ -270,6 +272,15 @@ class GEOExplorer:
             "success",
         )
 
+    def fetch_runs(self) -> asyncio.Task[None] | None:
+        """Fetch the result again with ``runs=True`` (records from the caches); the Runs tab
+        shows the runs, the Files tab their FASTQ files. Returns the task, or None."""
+        if self.result is None:
+            self._say("Fetch details of some series first.", "warning")
+            return None
+        wanted = list(self.result.records.requested)
+        return self._start("Runs", ["metadata", "runs"], lambda: self._fetch(wanted, runs=True))
+
     def cancel(self) -> bool:
         """Cancel the running task; False when nothing was running."""
         if not self.busy:
@@ -370,12 +381,13 @@ class GEOExplorer:
         level = "warning" if self.search_warnings else "success"
         self._say(f"Found {count} series; showing {len(hits)}.", level)
 
-    async def _fetch(self, accessions: list[str]) -> None:
+    async def _fetch(self, accessions: list[str], runs: bool = False) -> None:
         self.progress.start("metadata")
         self._say(f"Fetching metadata for {len(accessions)} accession(s)…")
         result = await afetch(
             accessions,
             files=True,
+            runs=runs,
             progress=False,
             on_progress=self.progress.on_progress,
             settings=self.settings,
@@ -383,10 +395,13 @@ class GEOExplorer:
         )
         self.set_result(result)
         self.tabs.selected_index = SAMPLES_TAB if result.errors.empty else ERRORS_TAB
+        if runs:
+            self.tabs.selected_index = RUNS_TAB
         n_errors = len(result.errors)
         self._say(
             f"Fetched {len(result.series)} series: {len(result.samples)} samples, "
-            f"{len(result.files)} files, {n_errors} error{'' if n_errors == 1 else 's'}.",
+            + (f"{len(result.runs)} SRA runs, " if runs else "")
+            + f"{len(result.files)} files, {n_errors} error{'' if n_errors == 1 else 's'}.",
             "warning" if n_errors else "success",
         )
 

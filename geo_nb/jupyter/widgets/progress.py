@@ -33,6 +33,8 @@ _TITLES = {
     "metadata": "Metadata",
     "inventory": "File inventory",
     "download": "Download",
+    "runs": "SRA runs",
+    "publications": "Publications",
 }
 # Stages whose events count bytes, not items: their counts and rates are shown as sizes.
 BYTE_STAGES = frozenset({"download"})

@@ -1,4 +1,4 @@
-"""The explorer's result tabs: Series, Samples, Files (+ download panel), Errors, Plots.
+"""The explorer's result tabs: Series, Samples, Files (+ download panel), Errors, Plots, Runs.
 
 :class:`ResultTabs` shows a search frame and a :class:`~geo_nb.GEOResult` as
 paged HTML tables (:class:`~geo_nb.jupyter.widgets.TablePanel`); the Files tab adds the
@@ -26,9 +26,10 @@ from .. import plots
 from ._html import TABLE_STYLE, accession_cell, esc, iec_size, link_cell, message_html, size_cell
 from .download import DownloadPanel
 from .ncbi import NcbiCountsPanel
+from .runs import RunsPanel
 from .table import TablePanel
 
-__all__ = ["FILES_TAB", "PLOTS_TAB", "ResultTabs", "files_summary_html"]
+__all__ = ["FILES_TAB", "PLOTS_TAB", "RUNS_TAB", "ResultTabs", "files_summary_html"]
 
 SERIES_COLUMNS = (
     *("accession", "title", "organism", "study_type", "n_samples", "published"),
@@ -44,7 +45,7 @@ FILE_COLUMNS = (
 )
 ERROR_COLUMNS = ("accession", "kind", "message")
 MAX_CHARACTERISTICS = 10
-SERIES_TAB, SAMPLES_TAB, FILES_TAB, ERRORS_TAB, PLOTS_TAB = range(5)
+SERIES_TAB, SAMPLES_TAB, FILES_TAB, ERRORS_TAB, PLOTS_TAB, RUNS_TAB = range(6)
 _ACCESSION_CELLS = {"accession": accession_cell, "series_accession": accession_cell}
 _PLOTS = (
     ("years", "Series published per year (search hits)"),
@@ -119,10 +120,11 @@ def files_summary_html(result: GEOResult | None) -> str:
 
 
 class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
-    """Series, Samples, Files, Errors and Plots tabs; titles carry row counts.
+    """Series, Samples, Files, Errors, Plots and Runs tabs; titles carry row counts.
 
-    The Series tab has the selectable table and the ``fetch_button`` (the
-    explorer wires it); ``hits`` and ``result`` are what the tabs show.
+    The Series tab has the selectable table and the ``fetch_button``, the Runs
+    tab the ``runs_panel`` and its button (the explorer wires both); ``hits``
+    and ``result`` are what the tabs show.
     """
 
     def __init__(self, page_size: int = 50) -> None:
@@ -169,6 +171,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             for name, caption in _PLOTS
         }
         self.plot_note = widgets.HTML().add_class("geo-nb-plot-note")
+        self.runs_panel = RunsPanel(page_size)
         self._plots_stale = True
         series_box = widgets.VBox(
             [widgets.HBox([self.fetch_button, select_page, clear]), self.series_table]
@@ -190,6 +193,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
                         ),
                     ]
                 ),
+                self.runs_panel,
             ]
         )
         self.add_class("geo-nb-tabs")
@@ -219,6 +223,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
         self.files_summary.value = files_summary_html(result)
         self.download_panel.set_result(result)
         self.ncbi_panel.set_result(result)
+        self.runs_panel.set_result(result)
         self._changed()
 
     def render_plots(self) -> dict[str, bytes]:
@@ -253,6 +258,7 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             title("Files", self.files_table),
             title("Errors", self.errors_table),
             "Plots",
+            title("Runs", self.runs_panel.table),
         )
         self._plots_stale = True
         self._maybe_render_plots()
