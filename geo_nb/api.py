@@ -15,14 +15,18 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from ._sync import run_sync
+from .accessions import normalize_accessions
+from .catalog_db import CATALOG_NAME, Catalog
 from .client import GEOClient
 from .ncbi.eutils import SEARCH_FILTERS, SearchFilters
+from .offline import resolve_settings
 from .progress import ProgressCallback
 from .result import GEOResult
 from .settings import Settings
@@ -77,10 +81,13 @@ async def afetch(
     settings: Settings | None = None,
     runs: bool = False,
     publications: bool = False,
+    offline: bool = False,
     **overrides: Any,
 ) -> GEOResult:
     """Fetch metadata and the file inventory (async); see :func:`fetch`."""
     _split_keywords("fetch", overrides)
+    if offline:
+        return await asyncio.to_thread(_from_catalog, accessions, settings, overrides)
     async with GEOClient(settings, **overrides) as client:
         return await client.fetch(
             accessions,
@@ -118,13 +125,25 @@ def fetch(accessions: str | Iterable[str], **keywords: Any) -> GEOResult:
     supplementary file), ``exact_sizes`` (HEAD the files still unsized),
     ``expand_superseries`` (also fetch SubSeries), ``runs`` (the samples'
     SRA runs and their FASTQ files, from NCBI and ENA), ``publications`` (the
-    series' PubMed articles), ``progress``, ``on_progress``, ``settings`` and
-    any Settings field.
+    series' PubMed articles), ``offline`` (answer from the catalog of earlier
+    fetches, with no network: see :func:`geo_nb.catalog`; accessions it does not
+    hold are ``not_in_catalog`` rows in ``res.errors``), ``progress``,
+    ``on_progress``, ``settings`` and any Settings field.
 
     Example:
         >>> # res = geo_nb.fetch(["GSE146537", "GSM11805"])
         >>> # res.samples.filter(like="ch1.")
         >>> # res = geo_nb.fetch("GSE52778", runs=True, publications=True)
         >>> # res.runs, res.publications
+        >>> # res = geo_nb.fetch("GSE100494", offline=True)   # from the catalog, no network
     """
     return run_sync(afetch(accessions, **keywords))
+
+
+def _from_catalog(
+    accessions: str | Iterable[str], settings: Settings | None, overrides: dict[str, Any]
+) -> GEOResult:
+    """What the catalog of these settings holds about ``accessions``."""
+    resolved = resolve_settings(settings, **overrides)
+    wanted = normalize_accessions(accessions)
+    return Catalog(resolved.cache_dir / CATALOG_NAME).result(wanted, settings=resolved)

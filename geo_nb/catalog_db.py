@@ -28,8 +28,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import sqlite3
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,74 +40,27 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._version import __version__
-from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
+from .catalog_read import (
+    load_fetched_at,
+    load_files,
+    load_publications,
+    load_records,
+    load_runs,
+    unique,
+)
+from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
+from .records import FetchError, GEORecords, Platform, Sample, Series
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .result import GEOResult
 
-__all__ = ["CATALOG_NAME", "SCHEMA_VERSION", "Catalog", "Provenance", "catalog"]
+__all__ = ["CATALOG_NAME", "SCHEMA_VERSION", "Catalog", "Provenance", "catalog", "record_fetch"]
+
+log = logging.getLogger("geo_nb")
 
 CATALOG_NAME = "catalog.sqlite3"
 _BUSY_MS = 30_000
-
-#: Migrations, in order: ``MIGRATIONS[i]`` takes a database from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE fetches (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        started_at TEXT NOT NULL,
-        requested TEXT NOT NULL,
-        n_series INTEGER, n_samples INTEGER, n_errors INTEGER,
-        geo_nb_version TEXT
-    );
-    CREATE TABLE records (
-        accession TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        title TEXT,
-        fetched_at TEXT,
-        url TEXT,
-        sha256 TEXT,
-        fetch_id INTEGER REFERENCES fetches(id),
-        json TEXT NOT NULL
-    );
-    CREATE TABLE memberships (
-        series_accession TEXT NOT NULL,
-        sample_accession TEXT NOT NULL,
-        PRIMARY KEY (series_accession, sample_accession)
-    );
-    CREATE TABLE inventories (
-        series_accession TEXT PRIMARY KEY,
-        fetched_at TEXT,
-        fetch_id INTEGER REFERENCES fetches(id),
-        json TEXT NOT NULL
-    );
-    CREATE TABLE errors (
-        fetch_id INTEGER REFERENCES fetches(id),
-        accession TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        message TEXT
-    );
-    CREATE INDEX records_kind ON records(kind);
-    CREATE INDEX errors_accession ON errors(accession);
-    """,
-    """
-    CREATE TABLE extras (
-        accession TEXT NOT NULL,
-        name TEXT NOT NULL,
-        fetched_at TEXT,
-        fetch_id INTEGER REFERENCES fetches(id),
-        json TEXT NOT NULL,
-        PRIMARY KEY (accession, name)
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-_MODELS: dict[str, type[Series] | type[Sample] | type[Platform]] = {
-    "series": Series,
-    "sample": Sample,
-    "platform": Platform,
-}
 
 
 @dataclass(frozen=True)
@@ -184,10 +139,14 @@ class Catalog:
         """Store one fetch's records (one transaction); returns the fetch's id.
 
         ``provenance`` maps accessions to where their answer came from;
-        ``extras`` maps a series to named JSON-ready data (runs, publications).
-        A record already stored with the same SHA-256 is not rewritten.
+        ``extras`` maps an accession to more named JSON-ready data. The
+        records' runs are stored per sample and their publications per series.
+        A record already stored is not rewritten when its answer is the same
+        (same SHA-256), or when this fetch read it from geo_nb's own caches
+        without its raw answer (no provenance: the stored one stays).
         """
         provenance = provenance or {}
+        extras = {**_reads_extras(records), **(extras or {})}
         now = _iso()
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
@@ -207,7 +166,7 @@ class Catalog:
                 fetch_id = int(cursor.lastrowid or 0)
                 self._write_records(connection, records, provenance, fetch_id, now)
                 self._write_files(connection, records, fetch_id, now)
-                for accession, named in (extras or {}).items():
+                for accession, named in extras.items():
                     for name, data in named.items():
                         connection.execute(
                             "INSERT OR REPLACE INTO extras VALUES (?, ?, ?, ?, ?)",
@@ -231,24 +190,35 @@ class Catalog:
         fetch_id: int,
         now: str,
     ) -> None:
-        known = dict(connection.execute("SELECT accession, sha256 FROM records").fetchall())
-        rows = []
-        entities: Iterable[tuple[str, Series | Sample | Platform]] = [
+        entities: list[tuple[str, Series | Sample | Platform]] = [
             *(("series", s) for s in records.series),
             *(("sample", s) for s in records.samples),
             *(("platform", p) for p in records.platforms),
         ]
+        known: dict[str, str | None] = {}
+        ids = [entity.accession for _, entity in entities]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT accession, sha256 FROM records WHERE accession IN ({marks})"
+            known.update(connection.execute(query, chunk).fetchall())
+
+        def stamp(accession: str) -> str:
+            seconds = records.fetched_at.get(accession)
+            return now if seconds is None else _iso(seconds)
+
+        rows = []
         for kind, entity in entities:
             origin = provenance.get(entity.accession)
             sha = origin.sha256 if origin else None
-            if entity.accession in known and sha is not None and known[entity.accession] == sha:
+            if entity.accession in known and (sha is None or known[entity.accession] == sha):
                 continue
             rows.append(
                 (
                     entity.accession,
                     kind,
                     entity.title,
-                    _iso(origin.fetched_at) if origin else now,
+                    _iso(origin.fetched_at) if origin else stamp(entity.accession),
                     origin.url if origin else None,
                     sha,
                     fetch_id,
@@ -316,13 +286,21 @@ class Catalog:
         platforms and files; accessions it does not hold are ``not_in_catalog`` errors."""
         wanted = list(accessions) if accessions is not None else self.accessions("series")
         with self._connect() as connection:
-            found = _load(connection, wanted)
+            found = load_records(connection, wanted)
             samples_of = {series.accession: series.sample_ids for series in found.get("series", [])}
             extra = [s for ids in samples_of.values() for s in ids if s not in found["ids"]]
             platforms = [p for s in found.get("series", []) for p in s.platforms]
-            more = _load(connection, [*extra, *platforms])
+            more = load_records(connection, [*extra, *platforms])
             alone = {s.accession: s.series[0] for s in found.get("sample", []) if s.series}
-            files = _files(connection, [s.accession for s in found.get("series", [])], alone)
+            series_ids = [s.accession for s in found.get("series", [])]
+            files = load_files(connection, series_ids, alone)
+            samples = unique(found.get("sample", []) + more.get("sample", []))
+            # Runs are stored per sample; a run GEO's samples do not claim, per series.
+            runs = load_runs(connection, [*(s.accession for s in samples), *series_ids])
+            fetched_at = load_fetched_at(connection, wanted)
+            publications = load_publications(
+                connection, [*series_ids, *(s for s in alone.values() if s not in series_ids)]
+            )
         errors = [
             FetchError(
                 accession=a,
@@ -333,12 +311,15 @@ class Catalog:
             if a not in found["ids"]
         ]
         return GEORecords(
+            fetched_at=fetched_at,
             requested=wanted,
             series=found.get("series", []),
-            samples=_unique(found.get("sample", []) + more.get("sample", [])),
-            platforms=_unique(found.get("platform", []) + more.get("platform", [])),
+            samples=samples,
+            platforms=unique(found.get("platform", []) + more.get("platform", [])),
             errors=errors,
             files=files,
+            runs=runs,
+            publications=publications,
         )
 
     def result(
@@ -374,65 +355,53 @@ class Catalog:
         return {a: json.loads(j) for a, j in zip(rows["accession"], rows["json"], strict=True)}
 
 
-def _load(connection: sqlite3.Connection, accessions: Sequence[str]) -> dict[str, Any]:
-    """Stored records of ``accessions`` by kind (and the set of ``ids`` found)."""
-    out: dict[str, Any] = {"ids": set()}
-    for start in range(0, len(accessions), 500):
-        chunk = list(accessions[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT accession, kind, json FROM records WHERE accession IN ({marks})"
-        for accession, kind, body in connection.execute(query, chunk):
-            out.setdefault(kind, []).append(_MODELS[kind].model_validate_json(body))
-            out["ids"].add(accession)
-    order = {a: i for i, a in enumerate(accessions)}
-    for kind in _MODELS:
-        out.get(kind, []).sort(key=lambda r: order.get(r.accession, 0))
+def _reads_extras(records: GEORecords) -> dict[str, dict[str, Any]]:
+    """The records' runs by sample and publications by series, as ``extras`` rows."""
+    out: dict[str, dict[str, Any]] = {}
+    for run in records.runs:
+        owner = run.sample_accession or run.series_accession or run.run
+        out.setdefault(owner, {}).setdefault("runs", []).append(run.model_dump(mode="json"))
+    for article in records.publications:
+        for series in article.series_accessions:
+            named = out.setdefault(series, {}).setdefault("publications", [])
+            named.append(article.model_dump(mode="json"))
     return out
 
 
-def _files(
-    connection: sqlite3.Connection, series: Sequence[str], alone: Mapping[str, str]
-) -> list[SupplementaryFile] | None:
-    """The stored files of ``series``, and of samples asked for alone (``alone``: sample ->
-    its series, under which its files are stored)."""
-    wanted = list(dict.fromkeys([*series, *alone.values()]))
-    if not wanted:
-        return None
-    marks = ",".join("?" * len(wanted))
-    rows = dict(
-        connection.execute(
-            f"SELECT series_accession, json FROM inventories WHERE series_accession IN ({marks})",
-            wanted,
-        ).fetchall()
-    )
-    if not rows:
-        return None
-    out: list[SupplementaryFile] = []
-    for accession in series:
-        if accession in rows:
-            out.extend(SupplementaryFile.model_validate(i) for i in json.loads(rows[accession]))
-    for sample, owner in alone.items():
-        if owner in rows and owner not in series:
-            out.extend(
-                SupplementaryFile.model_validate(i)
-                for i in json.loads(rows[owner])
-                if i.get("owner") == sample
-            )
-    return out
+def record_fetch(
+    settings: Settings, records: GEORecords, provenance: Mapping[str, Provenance]
+) -> int | None:
+    """Store a fetch in the catalog of ``settings`` (unless ``settings.catalog`` is off).
 
-
-def _unique(items: list[Any]) -> list[Any]:
-    seen: dict[str, Any] = {}
-    for item in items:
-        seen.setdefault(item.accession, item)
-    return list(seen.values())
+    A catalog that cannot be written (a read-only cache folder, a full disk, a
+    database another program holds locked for longer than 30 s) costs the
+    user nothing but this record: it becomes a :class:`RuntimeWarning` and a log
+    line, never a failed fetch. Returns the fetch's id, or None.
+    """
+    if not settings.catalog:
+        return None
+    try:
+        return Catalog(Path(settings.cache_dir) / CATALOG_NAME).record(records, provenance)
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        message = (
+            f"geo_nb could not record this fetch in its catalog ({type(exc).__name__}: {exc}); "
+            "the result is complete, only the record is missing. Set GEO_NB_CATALOG=0 to stop "
+            "recording."
+        )
+        log.warning(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return None
 
 
 def catalog(**overrides: Any) -> Catalog:
     """The catalog of the cache folder the settings name (``<cache_dir>/catalog.sqlite3``).
 
+    In the offline demo it is the demo's temporary cache folder's catalog.
+
     Example:
         >>> # geo_nb.catalog().history()
     """
-    settings = Settings(**overrides)
+    from .offline import resolve_settings
+
+    settings = resolve_settings(**overrides)
     return Catalog(Path(settings.cache_dir) / CATALOG_NAME)

@@ -12,18 +12,29 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Unpack
+from urllib.parse import urlencode
 
 import pandas as pd
 
 from ._aio import gather_or_cancel
 from .accessions import normalize_accessions
+from .assembly import (
+    assemble,
+    check_requested,
+    failure_row,
+    missing_samples,
+    new_subseries,
+    series_count,
+)
 from .caches import disk_cache
+from .catalog_db import Provenance, record_fetch
 from .digests import DigestStore
-from .errors import BlockedError, GeoNBError, UnexpectedResponseError
+from .errors import BlockedError, UnexpectedResponseError
 from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder_key, unsized
 from .metadata import MetadataSources, durable
 from .ncbi.acc import acc_params, check_soft
@@ -39,7 +50,7 @@ from .parse.family import complete_series
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .reads import add_reads
-from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
+from .records import FetchError, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
 
@@ -75,6 +86,9 @@ class GEOClient:
         self.http = HttpClient(self.settings)
         self.cache = disk_cache(self.settings)
         self.digests = DigestStore(self.cache, self.settings)
+        #: Where the records read from a raw answer in this client came from (the catalog's
+        #: url and sha256 columns).
+        self.provenance: dict[str, Provenance] = {}
 
     def __repr__(self) -> str:
         s = self.settings
@@ -151,10 +165,11 @@ class GEOClient:
         wanted = normalize_accessions(accessions)
         callbacks = _callbacks(progress, on_progress)
         metadata = ProgressReporter("metadata", len(wanted), callbacks)
-        listings = ProgressReporter("inventory", _series_count(wanted), callbacks if files else [])
+        listings = ProgressReporter("inventory", series_count(wanted), callbacks if files else [])
         reader = FolderReader(self.http, self.cache, self.settings)
         folders: dict[str, SeriesFolder] = {}
         sources = MetadataSources(self, metadata)
+        when: dict[str, float] = {}
 
         async def one(accession: str) -> list[Converted | FetchError]:
             with_folder = files and accession.startswith("GSE")
@@ -162,12 +177,13 @@ class GEOClient:
                 self._warm(accession, with_folder)
             try:
                 converted, fetched_at = await sources.record(accession, refresh=refresh)
+                when[accession] = fetched_at
             except Exception as exc:
                 metadata.advance(accession, ok=False)
                 if with_folder:
                     listings.advance(accession)
-                return [_failure(accession, exc)]
-            gap = _missing_samples(accession, converted, offline=self.settings.offline_demo)
+                return [failure_row(accession, exc)]
+            gap = missing_samples(accession, converted, offline=self.settings.offline_demo)
             metadata.advance(accession, ok=gap is None)
             outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
             folder = None
@@ -179,7 +195,7 @@ class GEOClient:
                     listings.advance(accession)
                 except Exception as exc:
                     listings.advance(accession, ok=False)
-                    outcome.append(_failure(accession, exc))
+                    outcome.append(failure_row(accession, exc))
             if (folder is not None or not with_folder) and durable(converted):
                 self.digests.save(accession, converted, fetched_at, folder, force=refresh)
             return outcome
@@ -193,15 +209,15 @@ class GEOClient:
             while pending:
                 groups = await gather_or_cancel(one(a) for a in pending)
                 outcomes += [o for group in groups for o in group]
-                pending = _subseries(outcomes, requested) if expand_superseries else []
+                pending = new_subseries(outcomes, requested) if expand_superseries else []
                 requested += pending
                 metadata.total = len(requested)
-                listings.total = _series_count(requested)
+                listings.total = series_count(requested)
         finally:
             metadata.finish()
             listings.finish()
             await sources.aclose()
-        records = _assemble(requested, outcomes)
+        records = assemble(requested, outcomes).model_copy(update={"fetched_at": when})
         if files:
             rows = build_inventory(records, folders, self.settings.ftp_url)
             errors: list[FetchError] = []
@@ -218,6 +234,7 @@ class GEOClient:
                 self.http, self.cache, records, runs=runs, publications=publications,
                 refresh=refresh, callbacks=callbacks,
             )  # fmt: skip
+        await asyncio.to_thread(record_fetch, self.settings, records, self.provenance)
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(
@@ -236,7 +253,7 @@ class GEOClient:
                 size = await reader.head_size(url, accession=owner, refresh=refresh)
             except Exception as exc:
                 reporter.advance(owner, ok=False)
-                return url, None, _failure(owner, exc)
+                return url, None, failure_row(owner, exc)
             reporter.advance(owner)
             return url, size, None
 
@@ -312,6 +329,9 @@ class GEOClient:
             converted = await asyncio.to_thread(self._digest, accession, body, cache_as)
         else:
             converted = self._digest(accession, body, cache_as)
+        url = f"{settings.acc_url}?{urlencode(params)}"
+        origin = Provenance(fetched_at, url, hashlib.sha256(body).hexdigest())
+        self.provenance.update((r.accession, origin) for group in converted for r in group)
         memory_cache.put(memory_key, (converted, fetched_at))
         return converted, fetched_at
 
@@ -323,111 +343,7 @@ class GEOClient:
         check_soft(text, accession, url, offline=self.settings.offline_demo)
         entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
-        _check_requested(accession, converted, url)
+        check_requested(accession, converted, url)
         if cache_as is not None:
             self.cache.put(cache_as[0], body, url=url, fetched_at=cache_as[1])
         return converted
-
-
-def _series_count(accessions: Iterable[str]) -> int:
-    return sum(1 for a in accessions if a.startswith("GSE"))
-
-
-def _failure(accession: str, exc: Exception) -> FetchError:
-    """A FetchError row for ``exc``; unexpected exceptions are logged as bugs."""
-    if isinstance(exc, GeoNBError):
-        return FetchError(accession=accession, kind=exc.kind, message=str(exc))
-    log.error("unexpected error while fetching %s", accession, exc_info=exc)
-    return FetchError(
-        accession=accession,
-        kind="internal_error",
-        message=f"{accession}: unexpected {type(exc).__name__}: {exc}. "
-        "This is a geo_nb bug; please report it.",
-    )
-
-
-def _subseries(outcomes: Iterable[Converted | FetchError], requested: list[str]) -> list[str]:
-    """SubSeries of the fetched SuperSeries that were not asked for yet."""
-    found: dict[str, None] = {}
-    for outcome in outcomes:
-        if isinstance(outcome, tuple):
-            for series in outcome[0]:
-                for sub in series.superseries_of:
-                    if sub not in requested:
-                        found.setdefault(sub, None)
-    return list(found)
-
-
-def _check_requested(accession: str, converted: Converted, url: str) -> None:
-    found = {r.accession for group in converted for r in group}
-    if accession not in found:
-        raise UnexpectedResponseError(
-            f"{accession}: GEO's answer does not contain {accession} "
-            f"(it holds {', '.join(sorted(found)[:5]) or 'no records'}). Try again later.",
-            accession=accession,
-            url=url,
-        )
-
-
-def _missing_samples(
-    accession: str, converted: Converted, *, offline: bool = False
-) -> FetchError | None:
-    """An ``incomplete`` error when a series' answer lacks samples it lists.
-
-    The records are kept (they are right as far as they go); the row says
-    what is missing. SuperSeries are exempt: their samples belong to their
-    SubSeries, and GEO need not send them.
-    """
-    series, samples, _ = converted
-    main = next((s for s in series if s.accession == accession), None)
-    if main is None or main.is_superseries:
-        return None
-    have = {s.accession for s in samples}
-    missing = [s for s in main.sample_ids if s not in have]
-    if not missing:
-        return None
-    return FetchError(
-        accession=accession,
-        kind="incomplete",
-        message=(
-            f"{accession}: GEO lists {len(main.sample_ids)} samples but sent "
-            f"{len(main.sample_ids) - len(missing)} (missing: {', '.join(missing[:5])}"
-            f"{' ...' if len(missing) > 5 else ''}). The series is shown; its missing samples "
-            "are not. "
-            + (
-                "The offline demo recorded only some of its samples (geo_nb.demo_catalog() "
-                "shows which series are complete); refresh=True cannot add them."
-                if offline
-                else "Retry with refresh=True, or fetch the missing samples by accession."
-            )
-        ),
-    )
-
-
-def _assemble(wanted: list[str], outcomes: Sequence[Converted | FetchError]) -> GEORecords:
-    series: dict[str, Series] = {}
-    samples: dict[str, Sample] = {}
-    platforms: dict[str, Platform] = {}
-    errors: list[FetchError] = []
-    for outcome in outcomes:
-        if isinstance(outcome, FetchError):
-            errors.append(outcome)
-            continue
-        got_series, got_samples, got_platforms = outcome
-        for s in got_series:
-            series.setdefault(s.accession, s)
-        # A sample or platform fetched alone from a thin esummary summary gives way to
-        # the same record read with a series.
-        for m in got_samples:
-            if m.accession not in samples or samples[m.accession].record_source == "esummary":
-                samples[m.accession] = m
-        for p in got_platforms:
-            if p.accession not in platforms or platforms[p.accession].record_source == "esummary":
-                platforms[p.accession] = p
-    return GEORecords(
-        requested=wanted,
-        series=list(series.values()),
-        samples=list(samples.values()),
-        platforms=list(platforms.values()),
-        errors=errors,
-    )

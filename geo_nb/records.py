@@ -220,3 +220,14 @@ class GEORecords(_Record):
     """SRA runs of the fetched samples, when the fetch asked for them (``runs=True``)."""
     publications: list[Publication] = Field(default_factory=list)
     """PubMed articles of the fetched series (``publications=True``)."""
+    fetched_at: dict[str, float] = Field(default_factory=dict, exclude=True)
+    """When each requested accession's answer was fetched from NCBI (epoch seconds; a
+    cached answer keeps the time it was first fetched). Not part of the content: two
+    fetches of the same records are equal, and dumps leave it out."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GEORecords):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]

@@ -22,6 +22,8 @@ import pandas as pd
 
 from . import analysis, exports
 from ._sync import run_sync
+from ._version import __version__
+from .citation import citation_text
 from .errors import FetchFailedError
 from .experiment import Design, design
 from .files.plan import (
@@ -164,6 +166,15 @@ class GEOResult:
         """Write an nf-core/rnaseq sample sheet of the runs; see
         :func:`geo_nb.exports.to_samplesheet`."""
         return exports.to_samplesheet(self, path, **keywords)
+
+    def citation(self) -> str:
+        """A methods-section paragraph: the accessions, their publications, the SRA
+        studies of fetched runs, the retrieval date and the geo_nb version.
+
+        Example:
+            >>> # print(geo_nb.fetch("GSE52778", publications=True).citation())
+        """
+        return citation_text(self._records, version=__version__)
 
     def raise_for_errors(self) -> GEOResult:
         """Raise :class:`~geo_nb.errors.FetchFailedError` if any accession failed.

@@ -52,6 +52,7 @@ ENV_VARS: dict[str, str] = {
     "download_url": "GEO_NB_DOWNLOAD_URL",
     "ena_url": "GEO_NB_ENA_URL",
     "ena_files_url": "GEO_NB_ENA_FILES_URL",
+    "catalog": "GEO_NB_CATALOG",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -102,6 +103,8 @@ class Settings(BaseModel):
     download_url        GEO_NB_DOWNLOAD_URL        https://www.ncbi.nlm.nih.gov/geo/download
     ena_url             GEO_NB_ENA_URL             https://www.ebi.ac.uk/ena/portal/api
     ena_files_url       GEO_NB_ENA_FILES_URL       https://ftp.sra.ebi.ac.uk (ENA's FASTQ files)
+    catalog             GEO_NB_CATALOG             true: every fetch is recorded in the catalog
+                                                   (``<cache_dir>/catalog.sqlite3``)
     ==================  =========================  ===============================================
     """
 
@@ -119,6 +122,10 @@ class Settings(BaseModel):
     cache_ttl_days: float = Field(default_factory=lambda: _env("cache_ttl_days", 7.0), ge=0)
     cache_max_bytes: int = Field(
         default_factory=lambda: _env("cache_max_bytes", 2 * 1024**3), ge=1024 * 1024
+    )
+    catalog: bool = Field(
+        default_factory=lambda: str(_env("catalog", "1")).lower() in _TRUE,
+        description="Record every fetch in the catalog (geo_nb.catalog()).",
     )
     offline_demo: bool = Field(
         default_factory=lambda: str(_env("offline_demo", "")).lower() in _TRUE,

@@ -119,3 +119,33 @@ def test_a_closed_pipe_is_not_an_error(geo_env: NCBIEmulator) -> None:
 def test_version_and_help(flag: str) -> None:
     done = geo_nb_cli(flag)
     assert done.returncode == 0 and ("geo_nb" in done.stdout or "usage" in done.stdout)
+
+
+def test_runs_as_json(geo_env: NCBIEmulator) -> None:
+    done = geo_nb_cli("runs", "GSE52778", "--format", "json")
+    assert done.returncode == 1, done.stderr  # ENA lacks 15 of the 16 runs: listed on stderr
+    assert "GSE52778: runs_incomplete" in done.stderr
+    runs = json.loads(done.stdout)
+    assert len(runs) == 16 and runs[0]["run"].startswith("SRR")
+    assert {"sample_accession", "fastq_urls", "fastq_md5"} <= set(runs[0])
+
+
+def test_catalog_commands_and_fetch_from_the_catalog(geo_env: NCBIEmulator) -> None:
+    assert geo_nb_cli("fetch", "GSE100494").returncode == 0
+    history = pd.read_csv(io.StringIO(geo_nb_cli("catalog").stdout))
+    assert history.requested.tolist() == ["GSE100494"] and history.n_samples.tolist() == [2]
+    info = json.loads(geo_nb_cli("catalog", "info", "--format", "json").stdout)[0]
+    assert info["path"].endswith("catalog.sqlite3") and info["series"] == 1 and info["bytes"] > 0
+    samples = pd.read_csv(io.StringIO(geo_nb_cli("catalog", "samples").stdout))
+    assert samples.accession.tolist() == ["GSM2684979", "GSM2684980"]
+    sql = geo_nb_cli("catalog", "sql", "SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
+    assert dict(pd.read_csv(io.StringIO(sql.stdout)).values.tolist()) == {"sample": 2, "series": 1}
+    bad = geo_nb_cli("catalog", "sql", "DELETE FROM records")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    # NCBI unreachable: --from-catalog still answers, and says what it does not hold.
+    env = {**os.environ, "GEO_NB_ACC_URL": "http://127.0.0.1:9/acc.cgi"}
+    env["GEO_NB_FTP_URL"] = "http://127.0.0.1:9/geo"
+    done = geo_nb_cli("files", "GSE100494", "GSE1", "--from-catalog", env=env)
+    assert done.returncode == 1 and "GSE1: not_in_catalog" in done.stderr
+    assert "GSE100494_RAW.tar" in set(pd.read_csv(io.StringIO(done.stdout)).name)

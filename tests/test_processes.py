@@ -44,6 +44,11 @@ def test_two_processes_share_one_cache_dir(geo_env: NCBIEmulator) -> None:
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
         assert out.strip() == "done 180"
+        assert "catalog" not in err and "locked" not in err
+    # Both processes recorded every fetch in the one catalog, and nothing was lost.
+    catalog = geo_nb.catalog()
+    assert len(catalog.history()) == 8 and set(catalog.history().n_samples) == {180}
+    assert set(catalog.accessions("series")) == set(accessions)
     settings = Settings()
     cache = DiskCache(settings.cache_dir, ttl_days=settings.cache_ttl_days)
     assert not list(cache.root.rglob(".tmp-*"))

@@ -100,6 +100,11 @@ def parser() -> argparse.ArgumentParser:
         p = command(name, help=text)
         p.add_argument("accessions", nargs="+")
         p.add_argument("--refresh", action="store_true", help="ignore the caches")
+        p.add_argument(
+            "--from-catalog",
+            action="store_true",
+            help="answer from the catalog of earlier fetches, with no network",
+        )
         if name == "fetch":
             p.add_argument("--frame", choices=FRAMES, default="series")
         if name == "files":
@@ -118,6 +123,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--to", choices=("parquet", "csv", "excel", "pep"), default="parquet")
     e.add_argument("--download-dir", default="geo_data", help="for pep: where files go")
     e.add_argument("--refresh", action="store_true")
+
+    c = command("catalog", help="what was fetched, and when (the local catalog)")
+    c.add_argument(
+        "what",
+        nargs="?",
+        choices=("history", "info", *FRAMES, "sql"),
+        default="history",
+        help="history (default), info (location and size), a frame, or sql",
+    )
+    c.add_argument("sql", nargs="?", help="the SELECT statement, for `catalog sql`")
 
     v = command("verify", help="check a download folder against its receipt")
     v.add_argument("dest")

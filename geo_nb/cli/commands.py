@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from ..api import fetch, search
-from ..errors import GeoNBError
+from ..catalog_db import catalog
+from ..errors import GeoNBError, QueryError
 from ..files.receipt import verify
 from ..records import GEORecords
 from ..result import GEOResult
@@ -50,6 +51,8 @@ def _checked_filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _fetched(args: argparse.Namespace, **keywords: Any) -> GEOResult:
+    if getattr(args, "from_catalog", False):
+        keywords["offline"] = True
     result = fetch(args.accessions, progress=not args.quiet, refresh=args.refresh, **keywords)
     if len(result.errors):
         for row in result.errors.itertuples():
@@ -125,6 +128,32 @@ def run_export(args: argparse.Namespace) -> Outcome:
     return pd.DataFrame({"path": [str(p) for p in written]}), bool(len(result.errors))
 
 
+def run_catalog(args: argparse.Namespace) -> Outcome:
+    cat = catalog()
+    if args.what == "sql":
+        if not args.sql:
+            raise QueryError("geo-nb catalog sql needs a SELECT statement")
+        try:
+            return cat.query(args.sql), False
+        except Exception as exc:  # sqlite3 and pandas raise several types for a bad query
+            raise QueryError(f"the catalog could not answer that query: {exc}") from None
+    if args.what == "info":
+        files = [p for p in cat.path.parent.glob(cat.path.name + "*") if p.is_file()]
+        info = {
+            "path": str(cat.path),
+            "bytes": sum(p.stat().st_size for p in files),
+            "fetches": len(cat.history()),
+            "series": len(cat.accessions("series")),
+            "samples": len(cat.accessions("sample")),
+        }
+        return pd.DataFrame([info]), False
+    if args.what == "history":
+        history = cat.history()
+        history["requested"] = history["requested"].map(" ".join)
+        return history, False
+    return getattr(cat.result(), args.what), False
+
+
 def run_verify(args: argparse.Namespace) -> Outcome:
     try:
         report = verify(args.dest)
@@ -174,6 +203,7 @@ COMMANDS = {
     "runs": run_runs,
     "download": run_download,
     "export": run_export,
+    "catalog": run_catalog,
     "verify": run_verify,
     "explore": run_explore,
 }

@@ -1,0 +1,135 @@
+"""Reading records back out of the catalog's tables (see :mod:`geo_nb.catalog_db`).
+
+Records are stored as their pydantic JSON, so reading one back is
+``model_validate_json``: the same models, the same frames, no NCBI.
+Runs are stored per sample and publications per series, as ``extras`` rows
+named ``runs`` and ``publications``.
+
+Example:
+    >>> # with catalog._connect() as connection: found = load_records(connection, ["GSE1"])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .records import Platform, Publication, Run, Sample, Series, SupplementaryFile
+
+__all__ = [
+    "MODELS",
+    "load_extras",
+    "load_fetched_at",
+    "load_files",
+    "load_publications",
+    "load_records",
+    "load_runs",
+    "unique",
+]
+
+MODELS: dict[str, type[Series] | type[Sample] | type[Platform]] = {
+    "series": Series,
+    "sample": Sample,
+    "platform": Platform,
+}
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield list(items[start : start + _CHUNK])
+
+
+def load_records(connection: sqlite3.Connection, accessions: Sequence[str]) -> dict[str, Any]:
+    """Stored records of ``accessions`` by kind (and the set of ``ids`` found), in the
+    order asked."""
+    out: dict[str, Any] = {"ids": set()}
+    for chunk in _chunks(accessions):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT accession, kind, json FROM records WHERE accession IN ({marks})"
+        for accession, kind, body in connection.execute(query, chunk):
+            out.setdefault(kind, []).append(MODELS[kind].model_validate_json(body))
+            out["ids"].add(accession)
+    order = {a: i for i, a in enumerate(accessions)}
+    for kind in MODELS:
+        out.get(kind, []).sort(key=lambda r: order.get(r.accession, 0))
+    return out
+
+
+def load_fetched_at(connection: sqlite3.Connection, accessions: Sequence[str]) -> dict[str, float]:
+    """When each stored accession's answer was fetched (epoch seconds)."""
+    out: dict[str, float] = {}
+    for chunk in _chunks(accessions):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT accession, fetched_at FROM records WHERE accession IN ({marks})"
+        for accession, stamp in connection.execute(query, chunk):
+            if stamp:
+                out[accession] = dt.datetime.fromisoformat(stamp).timestamp()
+    return out
+
+
+def load_files(
+    connection: sqlite3.Connection, series: Sequence[str], alone: Mapping[str, str]
+) -> list[SupplementaryFile] | None:
+    """The stored files of ``series``, and of samples asked for alone (``alone``: sample ->
+    its series, under which its files are stored); None when none was stored."""
+    wanted = list(dict.fromkeys([*series, *alone.values()]))
+    if not wanted:
+        return None
+    rows: dict[str, str] = {}
+    for chunk in _chunks(wanted):
+        marks = ",".join("?" * len(chunk))
+        query = (
+            f"SELECT series_accession, json FROM inventories WHERE series_accession IN ({marks})"
+        )
+        rows.update(connection.execute(query, chunk).fetchall())
+    if not rows:
+        return None
+    out: list[SupplementaryFile] = []
+    for accession in series:
+        if accession in rows:
+            out.extend(SupplementaryFile.model_validate(i) for i in json.loads(rows[accession]))
+    for sample, owner in alone.items():
+        if owner in rows and owner not in series:
+            out.extend(
+                SupplementaryFile.model_validate(i)
+                for i in json.loads(rows[owner])
+                if i.get("owner") == sample
+            )
+    return out
+
+
+def load_extras(
+    connection: sqlite3.Connection, name: str, accessions: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The stored ``name`` items (a list per accession) of ``accessions``, in order."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for chunk in _chunks(accessions):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT accession, json FROM extras WHERE name = ? AND accession IN ({marks})"
+        for accession, body in connection.execute(query, [name, *chunk]):
+            data = json.loads(body)
+            found[accession] = data if isinstance(data, list) else []
+    return [item for accession in accessions for item in found.get(accession, [])]
+
+
+def load_runs(connection: sqlite3.Connection, samples: Sequence[str]) -> list[Run]:
+    """The stored SRA runs of ``samples`` (``fetch(..., runs=True)`` stored them)."""
+    return [Run.model_validate(item) for item in load_extras(connection, "runs", samples)]
+
+
+def load_publications(connection: sqlite3.Connection, series: Sequence[str]) -> list[Publication]:
+    """The stored PubMed articles of ``series``, each once."""
+    items = load_extras(connection, "publications", series)
+    return unique([Publication.model_validate(item) for item in items], key="pmid")
+
+
+def unique(items: list[Any], key: str = "accession") -> list[Any]:
+    """``items`` without repeats of the same ``key`` attribute (the first one wins)."""
+    seen: dict[str, Any] = {}
+    for item in items:
+        seen.setdefault(getattr(item, key), item)
+    return list(seen.values())
