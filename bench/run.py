@@ -325,6 +325,7 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
     concurrency = cfg.concurrency
     raws, colds, warm_memory, warm_disk, handler_memory, files_true = [], [], [], [], [], []
     warm_start: list[Json] = []
+    from_catalog: list[Json] = []
     threads = []
     common = {"accessions": accessions, "concurrency": concurrency, "files": False}
     # Competitors alternate within each repetition, so that the machine's load drifts
@@ -354,6 +355,13 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
             warm_start.append(started["runs"][0] | {"emulator": started["emulator"]})
             if started["emulator"]["by_service"]:
                 raise RuntimeError(f"the warm-start fetch sent requests: {started['emulator']}")
+            # The same, answered by the catalog (fetch(..., offline=True)): no caches used.
+            cataloged = fetch_run(
+                emu, {**common, "files": True, "cache_dir": cache, "offline": True}
+            )
+            from_catalog.append(cataloged["runs"][0] | {"emulator": cataloged["emulator"]})
+            if cataloged["emulator"]["by_service"] or cataloged["runs"][0]["errors"]:
+                raise RuntimeError(f"the catalog fetch was not complete: {cataloged}")
             shutil.rmtree(cache, ignore_errors=True)
         if rep < cfg.geoparse_reps:
             log(f"throughput rep {rep + 1}: GEOparse in ThreadPoolExecutor({concurrency})")
@@ -388,6 +396,8 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
             "files_cold_seconds": median([r["seconds"] for r in files_true]),
             "warm_start_runs": warm_start,
             "warm_start_seconds": median([r["seconds"] for r in warm_start]),
+            "catalog_runs": from_catalog,
+            "catalog_seconds": median([r["seconds"] for r in from_catalog]),
         },
     }
 

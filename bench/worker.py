@@ -62,7 +62,13 @@ def fetch(task: dict[str, Any]) -> dict[str, Any]:
     def timed() -> dict[str, Any]:
         started = time.perf_counter()
         cpu = time.process_time()
-        res = geo_nb.fetch(accessions, settings=settings, files=task["files"], progress=False)
+        res = geo_nb.fetch(
+            accessions,
+            settings=settings,
+            files=task["files"],
+            progress=False,
+            offline=task.get("offline", False),
+        )
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         frames = time.perf_counter()
         counts = {"series": len(res.series), "samples": len(res.samples)}

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ._version import __version__
 from .catalog_read import (
+    holds_all,
     load_fetched_at,
     load_files,
     load_publications,
@@ -103,6 +104,8 @@ class Catalog:
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:
         """Bring the schema to :data:`SCHEMA_VERSION`, one migration at a time."""
+        if int(connection.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+            return  # the usual case, without taking the write lock
         connection.execute("BEGIN IMMEDIATE")
         try:
             version = int(connection.execute("PRAGMA user_version").fetchone()[0])
@@ -146,7 +149,6 @@ class Catalog:
         without its raw answer (no provenance: the stored one stays).
         """
         provenance = provenance or {}
-        extras = {**_reads_extras(records), **(extras or {})}
         now = _iso()
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
@@ -164,9 +166,14 @@ class Catalog:
                     ),
                 )
                 fetch_id = int(cursor.lastrowid or 0)
-                self._write_records(connection, records, provenance, fetch_id, now)
-                self._write_files(connection, records, fetch_id, now)
-                for accession, named in extras.items():
+                # A fetch served from geo_nb's caches brings nothing new: its line in
+                # the history is enough (this keeps a warm fetch a few milliseconds).
+                fresh = bool(provenance or extras) or not holds_all(connection, records)
+                if fresh:
+                    self._write_records(connection, records, provenance, fetch_id, now)
+                    self._write_files(connection, records, fetch_id, now)
+                named_data = {**_reads_extras(records), **(extras or {})} if fresh else {}
+                for accession, named in named_data.items():
                     for name, data in named.items():
                         connection.execute(
                             "INSERT OR REPLACE INTO extras VALUES (?, ?, ?, ?, ?)",

@@ -17,10 +17,11 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .records import Platform, Publication, Run, Sample, Series, SupplementaryFile
+from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 
 __all__ = [
     "MODELS",
+    "holds_all",
     "load_extras",
     "load_fetched_at",
     "load_files",
@@ -41,6 +42,41 @@ _CHUNK = 500
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _CHUNK):
         yield list(items[start : start + _CHUNK])
+
+
+def _count(connection: sqlite3.Connection, query: str, items: Sequence[str]) -> int:
+    total = 0
+    for chunk in _chunks(items):
+        marks = ",".join("?" * len(chunk))
+        total += int(connection.execute(query.format(marks=marks), chunk).fetchone()[0])
+    return total
+
+
+def holds_all(connection: sqlite3.Connection, records: GEORecords) -> bool:
+    """True when the catalog already holds every record, inventory, run list and
+    publication list of ``records`` (then a fetch from the caches adds nothing)."""
+    ids = list(
+        dict.fromkeys(
+            [*(s.accession for s in records.series), *(s.accession for s in records.samples)]
+            + [p.accession for p in records.platforms]
+        )
+    )
+    query = "SELECT COUNT(*) FROM records WHERE accession IN ({marks})"
+    if _count(connection, query, ids) < len(ids):
+        return False
+    series = [s.accession for s in records.series]
+    if records.files is not None and series:
+        query = "SELECT COUNT(*) FROM inventories WHERE series_accession IN ({marks})"
+        if _count(connection, query, series) < len(series):
+            return False
+    for name, owners in (
+        ("runs", {r.sample_accession or r.series_accession or r.run for r in records.runs}),
+        ("publications", {s for a in records.publications for s in a.series_accessions}),
+    ):
+        query = f"SELECT COUNT(*) FROM extras WHERE name = '{name}' AND accession IN ({{marks}})"
+        if owners and _count(connection, query, sorted(owners)) < len(owners):
+            return False
+    return True
 
 
 def load_records(connection: sqlite3.Connection, accessions: Sequence[str]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -236,6 +237,16 @@ def to_samplesheet(
     target.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(rows, columns=list(SAMPLESHEET_COLUMNS))
     frame.to_csv(target, index=False)
+    bare = frame.loc[frame["fastq_1"] == "", "run_accession"].tolist()
+    if bare:
+        warnings.warn(
+            f"{len(bare)} of {len(frame)} runs have no FASTQ file at ENA ({', '.join(bare[:3])}"
+            f"{' ...' if len(bare) > 3 else ''}): their rows in {target.name} have an empty "
+            "fastq_1, which nf-core/rnaseq refuses. Drop those rows, or give nf-core/fetchngs "
+            "their run accessions to fetch from SRA.",
+            UserWarning,
+            stacklevel=3,
+        )
     return target
 
 

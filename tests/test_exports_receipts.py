@@ -112,6 +112,15 @@ def test_samplesheet_needs_runs_and_has_nf_core_columns(
             res.to_samplesheet(tmp_path / "x.csv")
 
 
+def test_samplesheet_of_runs_without_fastq_warns(geo_env: NCBIEmulator, tmp_path: Path) -> None:
+    airway = geo_nb.fetch("GSE52778", runs=True, progress=False)
+    with pytest.warns(UserWarning, match=r"15 of 16 runs have no FASTQ file at ENA"):
+        path = airway.to_samplesheet(tmp_path / "s.csv")
+    sheet = pd.read_csv(path, keep_default_na=False).set_index("run_accession")
+    assert sheet.loc["SRR1039508", "fastq_1"].endswith("SRR1039508_1.fastq.gz")
+    assert sheet.loc["SRR1039509", "fastq_1"] == ""
+
+
 def test_a_missing_extra_is_named(
     res: geo_nb.GEOResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
