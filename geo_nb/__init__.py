@@ -19,7 +19,7 @@ from ._version import __version__
 from .analysis import load_ncbi_counts
 from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
-from .catalog_db import Catalog, catalog
+from .catalog_db import Catalog
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .experiment import Design, design
@@ -31,6 +31,7 @@ from .loaders import load_geoparse, load_series_matrices, load_series_matrix
 from .offline import check_connection, demo_catalog, use_offline_demo
 from .parse.matrix import SeriesMatrix
 from .progress import ProgressEvent
+from .recording import catalog
 from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings

@@ -31,7 +31,6 @@ import json
 import logging
 import sqlite3
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +55,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .result import GEOResult
 
-__all__ = ["CATALOG_NAME", "SCHEMA_VERSION", "Catalog", "Provenance", "catalog", "record_fetch"]
+__all__ = ["CATALOG_NAME", "SCHEMA_VERSION", "Catalog", "Provenance"]
 
 log = logging.getLogger("geo_nb")
 
@@ -356,6 +355,16 @@ class Catalog:
         """The files of every stored series, as ``GEOResult.files``."""
         return self.result().files
 
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The SRA runs of every stored series, as ``GEOResult.runs``."""
+        return self.result().runs
+
+    @property
+    def publications(self) -> pd.DataFrame:
+        """The PubMed articles of every stored series, as ``GEOResult.publications``."""
+        return self.result().publications
+
     def extras(self, name: str) -> dict[str, Any]:
         """Named data stored per accession (e.g. ``"runs"``), as loaded JSON."""
         rows = self.query("SELECT accession, json FROM extras WHERE name = ?", (name,))
@@ -373,42 +382,3 @@ def _reads_extras(records: GEORecords) -> dict[str, dict[str, Any]]:
             named = out.setdefault(series, {}).setdefault("publications", [])
             named.append(article.model_dump(mode="json"))
     return out
-
-
-def record_fetch(
-    settings: Settings, records: GEORecords, provenance: Mapping[str, Provenance]
-) -> int | None:
-    """Store a fetch in the catalog of ``settings`` (unless ``settings.catalog`` is off).
-
-    A catalog that cannot be written (a read-only cache folder, a full disk, a
-    database another program holds locked for longer than 30 s) costs the
-    user nothing but this record: it becomes a :class:`RuntimeWarning` and a log
-    line, never a failed fetch. Returns the fetch's id, or None.
-    """
-    if not settings.catalog:
-        return None
-    try:
-        return Catalog(Path(settings.cache_dir) / CATALOG_NAME).record(records, provenance)
-    except (sqlite3.Error, OSError, RuntimeError) as exc:
-        message = (
-            f"geo_nb could not record this fetch in its catalog ({type(exc).__name__}: {exc}); "
-            "the result is complete, only the record is missing. Set GEO_NB_CATALOG=0 to stop "
-            "recording."
-        )
-        log.warning(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
-        return None
-
-
-def catalog(**overrides: Any) -> Catalog:
-    """The catalog of the cache folder the settings name (``<cache_dir>/catalog.sqlite3``).
-
-    In the offline demo it is the demo's temporary cache folder's catalog.
-
-    Example:
-        >>> # geo_nb.catalog().history()
-    """
-    from .offline import resolve_settings
-
-    settings = resolve_settings(**overrides)
-    return Catalog(Path(settings.cache_dir) / CATALOG_NAME)

@@ -32,7 +32,7 @@ from .assembly import (
     series_count,
 )
 from .caches import disk_cache
-from .catalog_db import Provenance, record_fetch
+from .catalog_db import Provenance
 from .digests import DigestStore
 from .errors import BlockedError, UnexpectedResponseError
 from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder_key, unsized
@@ -50,6 +50,7 @@ from .parse.family import complete_series
 from .parse.soft import parse_soft
 from .progress import ProgressCallback, ProgressReporter, TqdmRenderer
 from .reads import add_reads
+from .recording import record_fetch
 from .records import FetchError, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings

@@ -87,6 +87,9 @@ def test_runs_and_publications_come_back_from_the_catalog(geo_env: NCBIEmulator)
     fastq = first.files[first.files.level == "run"]
     assert sorted(again.files[again.files.level == "run"].url) == sorted(fastq.url)
     assert set(geo_nb.catalog().extras("runs")) <= set(first.samples.accession)
+    cat = geo_nb.catalog()
+    pd.testing.assert_frame_equal(cat.runs, first.runs)
+    assert sorted(cat.publications.pmid) == sorted(first.publications.pmid)
 
 
 def test_a_catalog_that_cannot_be_written_is_a_warning_not_a_failure(

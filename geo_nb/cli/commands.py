@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 
 from ..api import fetch, search
-from ..catalog_db import catalog
 from ..errors import GeoNBError, QueryError
 from ..files.receipt import verify
+from ..recording import catalog
 from ..records import GEORecords
 from ..result import GEOResult
 
