@@ -208,7 +208,7 @@ def test_ncbi_counts_search_filter(geo_env: NCBIEmulator) -> None:
     )
     assert '"rnaseq counts"' not in build_term("liver", ncbi_counts=False)
     hits = geo_nb.search(ncbi_counts=True, progress=False)
-    assert set(hits["accession"]) == {HUMAN, "GSE99709"}
+    assert set(hits["accession"]) == {HUMAN, "GSE52778", "GSE99709"}
     assert '"rnaseq counts"[Filter]' in hits.attrs["query_translation"]
     assert hits.attrs["warnings"] == []
     mouse = geo_nb.search("Stat3", ncbi_counts=True, progress=False)
