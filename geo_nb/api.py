@@ -87,6 +87,11 @@ async def afetch(
     """Fetch metadata and the file inventory (async); see :func:`fetch`."""
     _split_keywords("fetch", overrides)
     if offline:
+        if refresh:
+            raise ValueError(
+                "offline=True answers from the catalog and refresh=True asks NCBI again: "
+                "choose one."
+            )
         return await asyncio.to_thread(_from_catalog, accessions, settings, overrides)
     async with GEOClient(settings, **overrides) as client:
         return await client.fetch(

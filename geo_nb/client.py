@@ -87,8 +87,8 @@ class GEOClient:
         self.http = HttpClient(self.settings)
         self.cache = disk_cache(self.settings)
         self.digests = DigestStore(self.cache, self.settings)
-        #: Where the records read from a raw answer in this client came from (the catalog's
-        #: url and sha256 columns).
+        #: Where the records read from a raw answer came from (the catalog's url and sha256
+        #: columns), until the fetch that read them records them.
         self.provenance: dict[str, Provenance] = {}
 
     def __repr__(self) -> str:
@@ -235,7 +235,10 @@ class GEOClient:
                 self.http, self.cache, records, runs=runs, publications=publications,
                 refresh=refresh, callbacks=callbacks,
             )  # fmt: skip
-        await asyncio.to_thread(record_fetch, self.settings, records, self.provenance)
+        ids = [r.accession for group in (records.series, records.samples) for r in group]
+        ids += [p.accession for p in records.platforms]
+        fresh = {a: self.provenance.pop(a) for a in ids if a in self.provenance}
+        await asyncio.to_thread(record_fetch, self.settings, records, fresh)
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(

@@ -62,6 +62,8 @@ def test_offline_answers_from_the_catalog_when_ncbi_is_unreachable(
     assert sorted(offline.files.url) == sorted(first.files.url)
     assert offline.errors[["accession", "kind"]].values.tolist() == [["GSE1", "not_in_catalog"]]
     assert "GSE1 is not in the catalog" in offline.errors.message.iloc[0]
+    with pytest.raises(ValueError, match="choose one"):
+        geo_nb.fetch("GSE100494", offline=True, refresh=True)
     # Without offline=True the same fetch fails: NCBI is really unreachable.
     online = geo_nb.fetch("GSE1", progress=False, max_attempts=1, timeout=2)
     assert online.errors.kind.tolist() != ["not_in_catalog"] and len(online.errors) == 1
@@ -149,3 +151,13 @@ def test_citation_names_accessions_publications_and_the_date(geo_env: NCBIEmulat
     assert offline.citation() == text  # the retrieval date is the catalog's, not today's
     with pytest.raises(ValueError, match="nothing to cite"):
         geo_nb.fetch("GSE1", offline=True).citation()
+
+
+async def test_one_client_records_each_answer_once(geo_env: NCBIEmulator) -> None:
+    async with geo_nb.GEOClient() as client:
+        await client.fetch("GSE100494", progress=False)
+        await client.fetch(["GSE100494", "GSM11805"], progress=False)
+        assert client.provenance == {}
+    rows = geo_nb.catalog().query("SELECT accession, fetch_id FROM records")
+    fetched = dict(zip(rows.accession, rows.fetch_id, strict=True))
+    assert fetched["GSE100494"] == 1 and fetched["GSM11805"] == 2
