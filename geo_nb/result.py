@@ -26,15 +26,9 @@ from ._version import __version__
 from .citation import citation_text
 from .errors import FetchFailedError
 from .experiment import Design, design
-from .files.plan import (
-    NARROWING_FILTERS,
-    DownloadPlan,
-    inside_listed_archive,
-    resolve_archives,
-    select_files,
-    size_text,
-    unique_size,
-)
+from .files.plan import DownloadPlan, select_files
+from .files.sizes import NARROWING_FILTERS, resolve_archives, size_text, unique_size
+from .files.summary import summarize_files
 from .frames import (
     errors_frame,
     file_rows,
@@ -50,18 +44,6 @@ from .runframes import publications_frame, runs_frame
 from .settings import Settings
 
 RAW_CATEGORIES = ("sequencing", "microarray")
-SUMMARY_COLUMNS: dict[str, Any] = {
-    "series_accession": "str",
-    "category": "str",
-    "n_files": "int",
-    "total_bytes": "int",
-    "unique_bytes": "int",
-    "approximate": "int",
-    "unsized": "int",
-    "formats": "list",
-    "subseries": "list",
-}
-
 SOURCE_COLUMNS: dict[str, Any] = {
     "record_source": "str",
     "series": "int",
@@ -200,27 +182,7 @@ class GEOResult:
         Example:
             >>> # res.files_summary().query("category == 'raw_archive'")
         """
-        files = self.files
-        supers = files.attrs.get("superseries", {})
-        inside = inside_listed_archive(files)
-        rows = []
-        for (series, category), group in files.groupby(
-            [files["series_accession"].fillna(""), "category"], sort=False
-        ):
-            rows.append(
-                {
-                    "series_accession": series or None,
-                    "category": category,
-                    "n_files": len(group),
-                    "total_bytes": int(group["size_bytes"].fillna(0).sum()),
-                    "unique_bytes": int(group["size_bytes"][~inside[group.index]].fillna(0).sum()),
-                    "approximate": int((group["size_source"] == "listing").sum()),
-                    "unsized": int(group["size_bytes"].isna().sum()),
-                    "formats": sorted({f for f in group["format"].dropna() if f}),
-                    "subseries": list(supers.get(series, [])),
-                }
-            )
-        return make_frame(rows, SUMMARY_COLUMNS)
+        return summarize_files(self.files)
 
     def has_raw_data(self, accession: str | None = None) -> bool | pd.Series:
         """Whether a series offers raw data: reads (SRA, fastq...) or raw array files.

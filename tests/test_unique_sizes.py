@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import geo_nb
-from geo_nb.files.plan import resolve_archives, size_text, unique_size
+from geo_nb.files.sizes import resolve_archives, size_text, unique_size
 from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import NCBIEmulator
 
