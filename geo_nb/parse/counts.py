@@ -2,8 +2,8 @@
 
 NCBI's counts files are tab-separated: ``GeneID`` then one column per GSM, one
 row per gene (39,376 for human). They are parsed straight into nullable ``Int64``
-columns by pandas' pyarrow engine where pyarrow is installed (it comes with the
-``analysis`` extra), else by its C engine from the file decompressed in memory: the
+columns by ``pyarrow.csv`` where pyarrow is installed (it comes with the
+``analysis`` extra), else by pandas' C engine from the file decompressed in memory: the
 fastest correct readers measured in ``bench/matrices.py``. TPM and FPKM become
 ``float64``. These functions read local files only.
 
@@ -23,6 +23,7 @@ import io
 from pathlib import Path
 from typing import IO, Any, cast
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParseError
@@ -44,8 +45,8 @@ def _name(source: Source) -> str:
 def read_counts(source: Source, *, kind: str = "raw") -> pd.DataFrame:
     """A counts table indexed by ``GeneID`` (int64), one column per sample.
 
-    ``kind="raw"`` gives ``Int64`` columns, parsed as such (pandas' pyarrow engine
-    where pyarrow is installed, else its C engine); ``"tpm"``/``"fpkm"`` ``float64``.
+    ``kind="raw"`` gives ``Int64`` columns, parsed as such (``pyarrow.csv`` where
+    pyarrow is installed, else pandas' C engine); ``"tpm"``/``"fpkm"`` ``float64``.
     Raises :class:`ParseError` when the table is not an NCBI counts table (no
     ``GeneID`` column, values that are not numbers, duplicated genes).
     """
@@ -53,11 +54,7 @@ def read_counts(source: Source, *, kind: str = "raw") -> pd.DataFrame:
     nullable: dict[str, Any] = {"dtype_backend": "numpy_nullable"} if raw else {}
     try:
         if csv_engine() == "pyarrow":
-            frame: pd.DataFrame = pd.read_csv(
-                cast(Any, source), sep="\t", engine="pyarrow", **nullable
-            )
-            first = frame.columns[0] if len(frame.columns) else None
-            frame = frame.set_index(first) if first is not None else frame
+            frame: pd.DataFrame = _read_arrow(source, raw=raw)
         else:
             text: Any = source
             if isinstance(source, str | Path) and str(source).endswith(".gz"):
@@ -84,6 +81,35 @@ def read_counts(source: Source, *, kind: str = "raw") -> pd.DataFrame:
         raise ParseError(f"{_name(source)} lists genes twice: {repeated}.")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _read_arrow(source: Source, *, raw: bool) -> pd.DataFrame:
+    """The table through ``pyarrow.csv`` (a ``.gz`` path is decompressed by it), indexed by
+    its first column. Integer columns without gaps become ``Int64`` arrays over
+    pyarrow's own buffers (no mask to compute), which is why this beats
+    ``pd.read_csv(engine="pyarrow", dtype_backend=...)`` (``bench/matrices.py``)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        str(source) if isinstance(source, Path) else source,
+        parse_options=pacsv.ParseOptions(delimiter="\t"),
+    )
+    if table.num_columns == 0:
+        return pd.DataFrame()
+    names = table.column_names[1:]
+    if len(set(names)) < len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})[:5]
+        raise ParseError(f"{_name(source)} has a column twice: {repeated}.")
+    columns: dict[str, Any] = {}
+    for name, column in zip(table.column_names[1:], table.columns[1:], strict=True):
+        if raw and pa.types.is_integer(column.type) and column.null_count == 0:
+            values = column.to_numpy().astype("int64", copy=False)
+            columns[name] = pd.arrays.IntegerArray(values, np.zeros(len(values), dtype=bool))
+        else:
+            columns[name] = column.to_numpy()
+    first = table.column(0).to_numpy()
+    return pd.DataFrame(columns, index=pd.Index(first, name=table.column_names[0]), copy=False)
 
 
 def read_gene_symbols(source: Source) -> pd.Series:
