@@ -13,10 +13,16 @@ Example:
     >>> explorer = GEOExplorer("ATAC-seq")  # the last expression of a cell shows it
     >>> # explorer.form.organism.value = "Homo sapiens"; await explorer.search()
     >>> # explorer.selection = list(explorer.hits.accession[:3]); await explorer.fetch_details()
-    >>> # explorer.result.samples
+    >>> # explorer.result.samples; explorer.samples_panel.chips  # the design view's facets
+    >>> # explorer.samples_table.selection = ["GSM4391896", "GSM4391897"]
+    >>> # explorer.download_panel.scope.value = "selected"  # files of the selected samples
     >>> # explorer.download_panel.categories.value = ("genome_track",); explorer.plan
     >>> # await explorer.download("data/"); explorer.download_report
     >>> # await explorer.fetch_runs(); explorer.result.runs  # the Runs tab
+    >>> # print(explorer.code)  # the geo_nb/pandas code of all that ("Show the code")
+
+The download panel and the code panel sit beside the tabs, so both follow the
+Samples and Files tabs.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from ...errors import GeoNBError
 from ...files.plan import DownloadPlan
 from ...offline import DEMO_QUERIES, demo_catalog, resolve_settings
 from ._html import esc, message_html
+from .codepanel import ShowCode
 from .download import plan_summary
 from .progress import ProgressPanel
 from .query import SearchForm
@@ -119,8 +126,14 @@ class GEOExplorer:
         self.download_button = self.download_panel.button
         self.plot_images = self.tabs.plot_images
         self.ncbi_panel = self.tabs.ncbi_panel
+        self.samples_panel = self.tabs.samples_panel
+        self.show_code = ShowCode()
         self.activity = widgets.Output().add_class("geo-nb-activity")
         log_box = widgets.Accordion([self.activity], titles=("Activity log",))
+        code_box = widgets.Accordion([self.show_code.panel], titles=("Show the code",))
+        side = widgets.VBox([self.download_panel, code_box]).add_class("geo-nb-side")
+        side.layout = widgets.Layout(width="34%", min_width="22em", flex="0 0 auto")
+        self.tabs.layout = widgets.Layout(flex="1 1 0%", min_width="0")
         self.widget = widgets.VBox(
             [
                 self.form,
@@ -129,10 +142,17 @@ class GEOExplorer:
                 self.warnings,
                 self.status,
                 self.progress,
-                self.tabs,
+                widgets.HBox([self.tabs, side], layout=widgets.Layout(width="100%")),
                 log_box,
             ]
         ).add_class("geo-nb-explorer")
+        self.series_table.on_change(lambda: self.show_code.selected_series(self.selection))
+        self.samples_table.on_change(self._samples_changed)
+        self.download_panel.on_change(
+            lambda: self.show_code.planned(
+                self.download_panel.plan_keywords, str(self.download_panel.scope.value)
+            )
+        )
 
         self.form.search.on_click(lambda _: self.search())
         self.form.cancel.on_click(lambda _: self.cancel())
@@ -187,6 +207,11 @@ class GEOExplorer:
     def download_report(self) -> pd.DataFrame | None:
         """The last download's report: ``status``, ``path`` and ``error`` per file."""
         return self.download_panel.report
+
+    @property
+    def code(self) -> str:
+        """The geo_nb/pandas code of what was done so far (the "Show the code" panel)."""
+        return self.show_code.text
 
     @property
     def busy(self) -> bool:
@@ -376,6 +401,7 @@ class GEOExplorer:
             **self.overrides,
         )
         self.set_hits(hits)
+        self.show_code.searched(self.form.keywords())
         self.tabs.selected_index = SERIES_TAB
         count = hits.attrs.get("count", len(hits))
         level = "warning" if self.search_warnings else "success"
@@ -393,6 +419,7 @@ class GEOExplorer:
             settings=self.settings,
             **self.overrides,
         )
+        self.show_code.fetched(accessions, runs)
         self.set_result(result)
         self.tabs.selected_index = SAMPLES_TAB if result.errors.empty else ERRORS_TAB
         if runs:
@@ -421,11 +448,18 @@ class GEOExplorer:
         except asyncio.CancelledError:
             self.download_panel.cancelled(dest)
             raise
+        self.show_code.downloaded(dest, extract)
         line = self.download_panel.show_report(report, dest)
         problems = int(report["status"].isin(["failed", "refused"]).sum())
         self._say(f"Download finished: {line}.", "warning" if problems else "success")
 
     # ---- display helpers ---------------------------------------------------------------
+
+    def _samples_changed(self) -> None:
+        table = self.samples_table
+        filtered = [str(a) for a in table.view["accession"]] if "accession" in table.view else []
+        self.download_panel.set_samples(table.selection, filtered)
+        self.show_code.samples(table)
 
     def _say(self, text: str, level: str = "info") -> None:
         self.message = text
