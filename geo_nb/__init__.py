@@ -34,6 +34,7 @@ from .progress import ProgressEvent
 from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
+from .teaching import teaching_mode
 
 __all__ = [
     "Catalog",
@@ -74,6 +75,7 @@ __all__ = [
     "load_series_matrices",
     "load_series_matrix",
     "search",
+    "teaching_mode",
     "use_offline_demo",
     "verify",
 ]
