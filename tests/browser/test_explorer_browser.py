@@ -339,6 +339,8 @@ def test_explorer_search_and_fetch(
     assert any(r.path.endswith("esearch.fcgi") for r in emulator.requests)
     two = facet_and_download(page, server, artifacts, name)
     check_code_panel(page, server, tmp_path, artifacts, name, two)
+    # The whole explorer: design view, download report and code side by side (docs/explorer.png).
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-design.png"))
     # The Files tab: sizes by category; the side panel plans the files of every series.
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Files").click()
     expect(page.locator(".geo-nb-files-by-category tr[data-category='all']")).to_be_visible()

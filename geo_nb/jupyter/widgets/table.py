@@ -130,8 +130,11 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             controls.append(self.choice_filter)
         if selectable:
             controls += [self.select_all, self.clear, self.count]
+        for button in (self.select_all, self.clear):
+            button.layout.width = "auto"
         pager = widgets.HBox([self.previous, self.next, self.page_label])
-        super().__init__([widgets.HBox(controls), pager, self.html])
+        bar = widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([bar, pager, self.html])
         self.add_class(f"geo-nb-{name}-panel")
 
         for control in (
@@ -292,7 +295,8 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         if self._selected:
             shown += f" · {len(self._selected)} selected"
         self.count.value = (
-            f'<span data-selected="{len(self._selected)}">{len(self._selected)} selected</span>'
+            f'<span data-selected="{len(self._selected)}" style="white-space:nowrap">'
+            f"{len(self._selected)} selected</span>"
         )
         self.page_label.value = f"{shown} · page {self.page + 1}/{self.pages}"
         self.previous.disabled = self.page == 0
