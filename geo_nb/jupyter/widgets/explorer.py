@@ -28,10 +28,8 @@ Samples and Files tabs.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +38,6 @@ import pandas as pd
 
 from ... import GEOResult, Settings, afetch, asearch
 from ...analysis import acounts
-from ...errors import GeoNBError
 from ...files.plan import DownloadPlan
 from ...offline import DEMO_QUERIES, demo_catalog, resolve_settings
 from ._html import esc, message_html
@@ -49,6 +46,7 @@ from .download import plan_summary
 from .progress import ProgressPanel
 from .query import SearchForm
 from .results import ERRORS_TAB, RUNS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
+from .tasks import TaskOwner
 
 __all__ = ["GEOExplorer"]
 
@@ -64,7 +62,7 @@ def demo_note_html() -> str:
     )
 
 
-class GEOExplorer:
+class GEOExplorer(TaskOwner):
     """A notebook UI for GEO: search, filters, progress, results in tabs, plots.
 
     ``query`` pre-fills the query box; ``hits`` (a :func:`geo_nb.search`
@@ -213,11 +211,6 @@ class GEOExplorer:
         """The geo_nb/pandas code of what was done so far (the "Show the code" panel)."""
         return self.show_code.text
 
-    @property
-    def busy(self) -> bool:
-        """True while a search, fetch or download task runs."""
-        return self.task is not None and not self.task.done()
-
     # ---- actions -----------------------------------------------------------------------
 
     def search(self) -> asyncio.Task[None]:
@@ -306,14 +299,6 @@ class GEOExplorer:
         wanted = list(self.result.records.requested)
         return self._start("Runs", ["metadata", "runs"], lambda: self._fetch(wanted, runs=True))
 
-    def cancel(self) -> bool:
-        """Cancel the running task; False when nothing was running."""
-        if not self.busy:
-            return False
-        assert self.task is not None
-        self.task.cancel()
-        return True
-
     def set_hits(self, hits: pd.DataFrame) -> None:
         """Show a search frame: Series tab, translation and warnings."""
         self.tabs.show_hits(hits)
@@ -335,54 +320,6 @@ class GEOExplorer:
     def render_plots(self) -> dict[str, bytes]:
         """Draw the plots for the current data into the Plots tab; returns the PNGs."""
         return self.tabs.render_plots()
-
-    # ---- tasks -------------------------------------------------------------------------
-
-    def _start(
-        self, label: str, stages: list[str], work: Callable[[], Awaitable[None]]
-    ) -> asyncio.Task[None]:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            raise RuntimeError(
-                "GEOExplorer runs its work on a running asyncio loop, as in a Jupyter kernel. "
-                "Outside one, use geo_nb.search() and geo_nb.fetch()."
-            ) from None
-        previous = self.task if self.busy else None
-        if previous is not None:
-            previous.cancel()
-        self.task = loop.create_task(self._guarded(label, stages, work, previous))
-        return self.task
-
-    async def _guarded(
-        self,
-        label: str,
-        stages: list[str],
-        work: Callable[[], Awaitable[None]],
-        previous: asyncio.Task[None] | None,
-    ) -> None:
-        try:
-            if previous is not None:  # let it finish first: one task owns the UI at a time
-                await asyncio.wait([previous])
-            self.last_error = None
-            self._set_busy(True)
-            await work()
-        except asyncio.CancelledError:
-            self.progress.end(stages, "cancelled", "cancelled")
-            self._say(f"{label} cancelled.", "warning")
-            raise
-        except GeoNBError as exc:
-            self.last_error = exc
-            self.progress.end(stages, "failed", type(exc).__name__)
-            self._say(f"{type(exc).__name__}: {exc}", "error")
-        except Exception as exc:
-            self.last_error = exc
-            log.exception("GEOExplorer: %s failed", label)
-            self.progress.end(stages, "failed", type(exc).__name__)
-            self._say(f"{label} failed: {type(exc).__name__}: {exc}", "error")
-            self.activity.append_stdout(traceback.format_exc())
-        finally:
-            self._set_busy(False)
 
     async def _search(self) -> None:
         keywords = self.form.keywords()
@@ -460,15 +397,6 @@ class GEOExplorer:
         filtered = [str(a) for a in table.view["accession"]] if "accession" in table.view else []
         self.download_panel.set_samples(table.selection, filtered)
         self.show_code.samples(table)
-
-    def _say(self, text: str, level: str = "info") -> None:
-        self.message = text
-        self.status.value = message_html(text, level)
-        stamp = dt.datetime.now().strftime("%H:%M:%S")
-        # append_stdout, not ``with self.activity:``: this runs in tasks after awaits.
-        self.activity.append_stdout(f"{stamp} [{level}] {text}\n")
-        if len(self.activity.outputs) > 200:
-            self.activity.outputs = self.activity.outputs[-200:]
 
     def _set_busy(self, busy: bool) -> None:
         self.form.cancel.disabled = not busy
