@@ -98,6 +98,7 @@ async def test_the_code_runs_in_a_kernel_and_gives_the_same_frames(
 ) -> None:
     jupyter_client = pytest.importorskip("jupyter_client.manager")
     explorer = await designed()
+    explorer.series_table.html.sort = ["n_samples", True]  # a header click in the Series tab
     explorer.samples_panel.chips["genotype"].value = "SETD2-deficient"
     explorer.samples_table.html.sort = ["accession", False]  # a header click, twice
     shown = list(explorer.samples_table.view.accession)
@@ -107,10 +108,12 @@ async def test_the_code_runs_in_a_kernel_and_gives_the_same_frames(
     code = explorer.code
     assert code.startswith("import geo_nb\n\nhits = geo_nb.search(")
     assert 'samples = samples.sort_values("accession", ascending=False)' in code
+    assert 'shown = shown.sort_values("n_samples", ascending=True)' in code
     assert 'plan = res.plan(category=["genome_track"], accessions=chosen_samples)' in code
     assert explorer.show_code.panel.code == code
     probe = (
         "\nprint('HITS', hits.to_json(date_format='iso'))"
+        "\nprint('SHOWN', list(shown.accession))"
         "\nprint('SAMPLES', samples.to_json())"
         "\nprint('PLAN', plan.files.to_json())"
     )
@@ -141,9 +144,10 @@ async def test_the_code_runs_in_a_kernel_and_gives_the_same_frames(
     lines = {
         line.split(" ", 1)[0]: line.split(" ", 1)[1]
         for line in printed.splitlines()
-        if line.startswith(("HITS ", "SAMPLES ", "PLAN "))
+        if line.startswith(("HITS ", "SHOWN ", "SAMPLES ", "PLAN "))
     }
     assert explorer.hits is not None and explorer.plan is not None
+    assert lines["SHOWN"] == str(list(explorer.series_table.view.accession))
     hits = pd.read_json(io.StringIO(lines["HITS"]))
     assert list(hits.accession) == list(explorer.hits.accession)
     samples = pd.read_json(io.StringIO(lines["SAMPLES"]))

@@ -220,7 +220,7 @@ def message_html(text: str, level: str = "info") -> str:
 
 
 TABLE_STYLE = """<style>
-.geo-nb-table-html .widget-html-content{min-width:0;overflow-x:auto}
+.geo-nb-table-html{min-width:0;overflow-x:auto}
 .geo-nb-table{border-collapse:collapse;font-size:12px;line-height:1.4;width:100%}
 .geo-nb-table th,.geo-nb-table td{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;
 vertical-align:top}

@@ -167,10 +167,16 @@ class ShowCode:
         self.steps.clear()
         self.set_step("search", [f"hits = {call}"])
 
-    def selected_series(self, selection: Sequence[str]) -> None:
-        """The series chosen in the Series tab."""
+    def selected_series(self, selection: Sequence[str], table: TablePanel | None = None) -> None:
+        """The series chosen in the Series tab (and its filters and sort, as ``shown``)."""
         self.series = list(selection)
-        self.set_step("series", [f"selection = {_literal(self.series)}"] if selection else None)
+        view = view_code("shown", table) if table is not None else []
+        lines = (
+            ["shown = hits  # the Series tab's rows, as filtered and sorted", *view] if view else []
+        )
+        if selection:
+            lines.append(f"selection = {_literal(self.series)}")
+        self.set_step("series", lines)
 
     def fetched(self, accessions: Sequence[str], runs: bool) -> None:
         """Details were fetched for ``accessions`` (with SRA runs when ``runs``)."""

@@ -144,7 +144,9 @@ class GEOExplorer(TaskOwner):
                 log_box,
             ]
         ).add_class("geo-nb-explorer")
-        self.series_table.on_change(lambda: self.show_code.selected_series(self.selection))
+        self.series_table.on_change(
+            lambda: self.show_code.selected_series(self.selection, self.series_table)
+        )
         self.samples_table.on_change(self._samples_changed)
         self.download_panel.on_change(
             lambda: self.show_code.planned(
