@@ -35,6 +35,7 @@ from .recording import catalog
 from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 from .result import GEOResult
 from .settings import Settings
+from .teaching import teaching_mode
 
 __all__ = [
     "Catalog",
@@ -75,6 +76,7 @@ __all__ = [
     "load_series_matrices",
     "load_series_matrix",
     "search",
+    "teaching_mode",
     "use_offline_demo",
     "verify",
 ]

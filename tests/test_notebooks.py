@@ -46,7 +46,8 @@ def test_no_committed_outputs(path: Path) -> None:
 def test_each_notebook_checks_the_connection_first(path: Path) -> None:
     sources = ["".join(c["source"]) for c in cells(path) if c["cell_type"] == "code"]  # type: ignore[arg-type]
     assert "geo_nb.check_connection()" in sources[0]
-    assert "geo_nb.use_offline_demo()" in sources[1]
+    # The offline switch: the plain demo, or the teaching mode (the demo for workshops).
+    assert "geo_nb.use_offline_demo()" in sources[1] or "geo_nb.teaching_mode()" in sources[1]
 
 
 def test_readme_lists_every_notebook() -> None:

@@ -19,6 +19,7 @@ import geo_nb
 from geo_nb.errors import QueryError, UnexpectedResponseError
 from geo_nb.jupyter import plots
 from geo_nb.jupyter.widgets import GEOExplorer, ProgressPanel
+from geo_nb.jupyter.widgets.htmltable import HtmlTable
 from geo_nb.ncbi.translation import dropped_tags
 from geo_nb.progress import ProgressEvent
 from geo_nb.testing import FaultRule, NCBIEmulator
@@ -57,7 +58,13 @@ def walk(widget: Any) -> Iterator[Any]:
 
 
 def all_html(explorer: GEOExplorer) -> str:
-    return "\n".join(w.value for w in walk(explorer.widget) if isinstance(w, widgets.HTML))
+    kinds = (widgets.HTML, HtmlTable)
+    return "\n".join(w.value for w in walk(explorer.widget) if isinstance(w, kinds))
+
+
+def html_count(table: Any) -> str:
+    """The "N selected" text beside a selectable table."""
+    return str(table.count.value)
 
 
 def row_accessions(html: str) -> list[str]:
@@ -121,18 +128,24 @@ def test_dropped_tags_knows_short_and_full_names() -> None:
 
 async def test_select_then_fetch_details_fills_the_tabs(geo_env: NCBIEmulator) -> None:
     explorer = await searched()
-    # What a user does: pick rows in the SelectMultiple of the Series tab.
-    explorer.series_table.select.value = ("GSE146537", "GSE150868")
+    # What a click on two rows of the Series tab does in the browser: the widget's selection.
+    explorer.series_table.html.selection = ["GSE146537", "GSE150868"]
     assert explorer.selection == ["GSE146537", "GSE150868"]
     html = explorer.series_table.html.value
-    assert '<tr data-accession="GSE146537" class="geo-nb-selected" aria-selected="true">' in html
+    assert '<tr data-accession="GSE146537" class="geo-nb-selected" aria-selected="true"' in html
+    assert 'aria-label="select GSE146537" checked>' in html and "2 selected" in html_count(
+        explorer.series_table
+    )
     await run(explorer, explorer.fetch_button)
     res = explorer.result
     assert res is not None and list(res.series.accession) == ["GSE146537", "GSE150868"]
     assert len(res.samples) == 41 and res.errors.empty
     assert explorer.tabs.titles[1:4] == ("Samples (41)", "Files (45)", "Errors")
     assert "GSM4391896" in row_accessions(explorer.samples_table.html.value)
-    assert "ch1.cell line" in explorer.samples_table.html.value
+    # The design view: what varies is a column, what every sample shares is one line.
+    assert 'data-column="genotype"' in explorer.samples_table.html.value
+    assert "<b>cell line</b>: JHRCC12" in explorer.samples_panel.constant.value
+    assert "ch1.cell line" not in explorer.samples_table.html.value
     files_html = explorer.files_table.html.value
     assert 'class="geo-nb-group"' in files_html and "raw_archive: 2 files" in files_html
     assert "GSE150868_RAW.tar</a>" in files_html
@@ -174,18 +187,24 @@ async def test_sorting_paging_and_selection_across_pages(geo_env: NCBIEmulator) 
     n = len(table.frame)
     assert n > 10 and table.pages == -(-n // 5) and len(row_accessions(table.html.value)) == 5
     assert table.previous.disabled and not table.next.disabled
-    table.sort_column.value = "n_samples"
-    table.sort_direction.value = False
+    # A click on the header, twice (what the browser sends): descending.
+    table.html.sort = ["n_samples", True]
+    table.html.sort = ["n_samples", False]
+    assert (table.sort_column.value, table.sort_direction.value) == ("n_samples", False)
+    assert 'data-column="n_samples" aria-sort="descending"' in table.html.value
     first = row_accessions(table.html.value)[0]
     assert first == explorer.hits.sort_values("n_samples", ascending=False).accession.iloc[0]
-    table.select.value = (first,)
+    table.html.selection = [first]
     table.next.click()
     assert table.page == 1 and "page 2/" in table.page_label.value
     second = row_accessions(table.html.value)[0]
-    table.select.value = (second,)
+    table.html.selection = [*table.html.selection, second]
     assert explorer.selection == [first, second]
     table.previous.click()
-    assert table.select.value == (first,)
+    assert f'<tr data-accession="{first}" class="geo-nb-selected"' in table.html.value
+    assert table.html.selection == [first, second]
+    table.html.sort = []  # the third click: as received
+    assert table.sort_column.value == "" and 'aria-sort="descending"' not in table.html.value
     explorer.selection = []
     assert table.selection == [] and 'aria-selected="true"' not in table.html.value
     with pytest.raises(KeyError):
@@ -293,7 +312,7 @@ def test_big_frames_render_one_page() -> None:
         len(row_accessions(table.html.value)) == 50 and table.pages == 3
     )  # 49, 490-499, 4900-4999
     assert "…" in table.html.value  # long titles are shortened (the full text is in a tooltip)
-    assert len(table.select.options) == 50
+    assert table.html.value.count('<input type="checkbox"') == 50
 
 
 async def test_ncbi_text_is_escaped_everywhere(geo_env: NCBIEmulator) -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Locator, Page, expect
 
+from geo_nb.accessions import ftp_dir
 from geo_nb.testing import NCBIEmulator
 
 from .conftest import JupyterServer, ServerKind
@@ -27,6 +29,7 @@ SERIES = "GSE146537"  # 6 samples in the recordings; one of the 7 hits of QUERY
 SERIES_HITS = 7
 KERNEL_TIMEOUT_MS = 90_000  # a cold kernel import of geo_nb, pandas and ipywidgets
 NCBI_TIMEOUT_MS = 30_000
+BODY = b"synthetic bigWig bytes for the browser test\n" * 100
 
 APP_READY = """async () => {
   await window.jupyterapp.started;
@@ -135,11 +138,55 @@ def search(page: Page) -> None:
     expect(page.locator(".geo-nb-message")).to_contain_text(f"Found {SERIES_HITS} series")
 
 
-def fetch_details(page: Page) -> None:
-    """Select :data:`SERIES` in the Series tab, fetch it, wait for its samples."""
-    choose(page.locator(".geo-nb-series-select select"), SERIES)
+def click_row(page: Page, table: str, accession: str) -> None:
+    """Click a row's title cell (the accession cell is a link to GEO)."""
+    row = page.locator(f'.geo-nb-{table}-table tr[data-accession="{accession}"]')
+    row.locator("td").nth(2).click()
+
+
+def column_values(page: Page, table: str, column: str) -> list[str]:
+    """The text of one column of a table's rows, in the order shown."""
+    headers = page.locator(f".geo-nb-{table}-table thead th").all_inner_texts()
+    index = [h.rstrip(" ▲▼") for h in headers].index(column)
+    rows = page.locator(f".geo-nb-{table}-table tbody tr[data-accession]")
+    return list(rows.evaluate_all(f"rows => rows.map(r => r.cells[{index}].innerText)"))
+
+
+def sort_and_select_series(page: Page, artifacts: Path, name: str) -> None:
+    """Sort by clicking a header; select with the keyboard and by clicking a row."""
+    header = page.locator('.geo-nb-series-table th[data-column="n_samples"]')
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "ascending", timeout=NCBI_TIMEOUT_MS)
+    counts = [int(v) for v in column_values(page, "series", "n_samples")]
+    assert counts == sorted(counts) and len(counts) == SERIES_HITS
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "descending", timeout=NCBI_TIMEOUT_MS)
+    counts = [int(v) for v in column_values(page, "series", "n_samples")]
+    assert counts == sorted(counts, reverse=True)
+    # Keyboard: focus the first row, Down to the second, Space selects it, Space again not.
+    rows = page.locator(".geo-nb-series-table tbody tr[data-accession]")
+    second = rows.nth(1).get_attribute("data-accession")
+    rows.first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    chosen = page.locator(f'.geo-nb-series-table tr[data-accession="{second}"]')
+    expect(chosen).to_have_attribute("aria-selected", "true", timeout=NCBI_TIMEOUT_MS)
+    expect(page.locator(".geo-nb-series-count")).to_have_text("1 selected")
+    expect(chosen).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(chosen).to_have_attribute("aria-selected", "false", timeout=NCBI_TIMEOUT_MS)
+    expect(page.locator(".geo-nb-series-count")).to_have_text("0 selected")
+    # A click on a row selects it; its checkbox is ticked.
+    click_row(page, "series", SERIES)
     selected = page.locator(f'.geo-nb-series-table tr[data-accession="{SERIES}"]')
     expect(selected).to_have_attribute("aria-selected", "true", timeout=NCBI_TIMEOUT_MS)
+    expect(selected.locator("input[type=checkbox]")).to_be_checked()
+    expect(page.locator(".geo-nb-series-count")).to_have_text("1 selected")
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-series.png"))
+
+
+def fetch_details(page: Page) -> None:
+    """Fetch the selected :data:`SERIES`, wait for its samples."""
     page.locator("button.geo-nb-fetch").click()
     samples = page.locator(".geo-nb-samples-table tr[data-accession]")
     expect(samples).to_have_count(6, timeout=NCBI_TIMEOUT_MS)
@@ -156,7 +203,7 @@ def runs_tab(page: Page, problems: list[str], artifacts: Path, name: str) -> Non
     expect(page.locator(".geo-nb-message")).to_contain_text(
         "Found 1 series", timeout=NCBI_TIMEOUT_MS
     )
-    choose(page.locator(".geo-nb-series-select select"), RUNS_SERIES)
+    click_row(page, "series", RUNS_SERIES)
     page.locator("button.geo-nb-fetch").click()
     expect(page.locator(".geo-nb-message")).to_contain_text(
         "Fetched 1 series: 16 samples", timeout=NCBI_TIMEOUT_MS
@@ -173,10 +220,103 @@ def runs_tab(page: Page, problems: list[str], artifacts: Path, name: str) -> Non
     page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-runs.png"))
     # The FASTQ files are offered by the Files tab's download panel.
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Files").first.click()
-    choose(page.locator(".geo-nb-download-categories select"), "sequencing")
+    page.locator(".geo-nb-download-scope button", has_text="all series").click()
+    page.locator(".geo-nb-download-categories button", has_text="sequencing").click()
     summary = page.locator(".geo-nb-download-summary .geo-nb-plan-summary")
     expect(summary).to_have_attribute("data-files", "2", timeout=NCBI_TIMEOUT_MS)
     assert_no_widget_errors(page, problems)
+
+
+def facet_and_download(page: Page, server: JupyterServer, artifacts: Path, name: str) -> list[str]:
+    """Filter samples by a facet chip, select two, download their files from the side panel.
+
+    Returns the two samples' accessions.
+    """
+    chip = page.locator(".geo-nb-facet button", has_text="SETD2-deficient (3)")
+    chip.click()
+    rows = page.locator(".geo-nb-samples-table tbody tr[data-accession]")
+    expect(rows).to_have_count(3, timeout=NCBI_TIMEOUT_MS)
+    assert set(column_values(page, "samples", "genotype")) == {"SETD2-deficient"}
+    expect(page.locator(".geo-nb-constant")).to_contain_text("cell line: JHRCC12")
+    two = [str(rows.nth(i).get_attribute("data-accession")) for i in range(2)]
+    for accession in two:
+        checkbox = page.locator(f'.geo-nb-samples-table tr[data-accession="{accession}"] input')
+        checkbox.click()
+        expect(checkbox).to_be_checked(timeout=NCBI_TIMEOUT_MS)
+    expect(page.locator(".geo-nb-samples-count")).to_have_text("2 selected")
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-samples.png"))
+    page.locator(".geo-nb-download-scope button", has_text="selected samples").click()
+    page.locator(".geo-nb-download-categories button", has_text="genome_track").click()
+    summary = page.locator(".geo-nb-download-summary .geo-nb-plan-summary")
+    expect(summary).to_have_attribute("data-files", "2", timeout=NCBI_TIMEOUT_MS)
+    expect(summary).to_have_attribute("data-unknown-sizes", "2")  # GEO lists no sizes here
+    button = page.locator("button.geo-nb-download-button")
+    expect(button).to_be_enabled()
+    button.click()
+    report = page.locator(".geo-nb-report-summary")
+    expect(report).to_have_attribute("data-statuses", "2 downloaded", timeout=NCBI_TIMEOUT_MS)
+    folder = server.root / "geo_data" / SERIES
+    assert sorted(p.name.split("_")[0] for p in folder.iterdir()) == sorted(two)
+    page.locator(".geo-nb-side").screenshot(path=str(artifacts / f"{name}-download.png"))
+    return two
+
+
+def check_code_panel(
+    page: Page, server: JupyterServer, tmp_path: Path, artifacts: Path, name: str, two: list[str]
+) -> None:
+    """The code panel's text runs in a fresh kernel and gives the frames shown."""
+    page.locator(".geo-nb-side").get_by_text("Show the code").click()
+    code = page.locator(".geo-nb-code pre")
+    expect(code).to_be_visible(timeout=NCBI_TIMEOUT_MS)
+    expect(code).to_contain_text("report = plan.download(")
+    text = code.text_content() or ""
+    assert 'genotype"] == "SETD2-deficient"' in text and "chosen_samples = " in text
+    page.locator(".geo-nb-side").screenshot(path=str(artifacts / f"{name}-code.png"))
+    printed = run_in_kernel(
+        text
+        + "\nprint('SAMPLES', list(samples.accession))"
+        + "\nprint('PLAN', sorted(plan.files.accession))"
+        + "\nprint('REPORT', report.status.tolist())",
+        server.env,
+        tmp_path,
+    )
+    shown = column_values(page, "samples", "accession")
+    assert f"SAMPLES {shown}" in printed, printed
+    assert f"PLAN {sorted(two)}" in printed, printed
+    assert "REPORT ['downloaded', 'downloaded']" in printed, printed
+
+
+def run_in_kernel(code: str, env: dict[str, str], cwd: Path) -> str:
+    """Run ``code`` in a new IPython kernel (the servers' environment); its output and errors."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    km, kc = manager.start_new_kernel(kernel_name="python3", env=env, cwd=str(cwd))
+    out: list[str] = []
+
+    def hook(message: dict[str, Any]) -> None:
+        content = message["content"]
+        if message["msg_type"] == "stream":
+            out.append(content["text"])
+        elif message["msg_type"] == "error":
+            out.append(f"{content['ename']}: {content['evalue']}")
+
+    try:
+        kc.execute_interactive(code, timeout=KERNEL_TIMEOUT_MS / 1000, output_hook=hook)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return "".join(out)
+
+
+def give_bodies(emulator: NCBIEmulator) -> None:
+    """Synthetic bytes for the six bigWigs of :data:`SERIES`, so they can be downloaded."""
+    record = emulator.store.record(SERIES)
+    assert record is not None
+    for sample_id in record.values("Series_sample_id"):
+        sample = emulator.store.record(sample_id)
+        assert sample is not None
+        for _, url in sample.matching("Sample_supplementary_file"):
+            path = f"{ftp_dir(sample_id)}/suppl/{url.rsplit('/', 1)[-1]}"
+            emulator.store.add_ftp_file(path, BODY)
 
 
 @pytest.mark.parametrize("kind", ["lab", "notebook"])
@@ -186,22 +326,28 @@ def test_explorer_search_and_fetch(
     emulator: NCBIEmulator,
     page: Page,
     artifacts: Path,
+    tmp_path: Path,
 ) -> None:
+    give_bodies(emulator)
     server = start_server(kind)
     problems = watch_console(page)
     run_notebook(page, server)
     search(page)
+    name = "explorer" if kind == "lab" else f"explorer-{kind}"
+    sort_and_select_series(page, artifacts, name)
     fetch_details(page)
     assert any(r.path.endswith("esearch.fcgi") for r in emulator.requests)
-    # The Files tab: sizes by category and the download plan for a chosen category.
+    two = facet_and_download(page, server, artifacts, name)
+    check_code_panel(page, server, tmp_path, artifacts, name, two)
+    # The whole explorer: design view, download report and code side by side (docs/explorer.png).
+    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-design.png"))
+    # The Files tab: sizes by category; the side panel plans the files of every series.
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Files").click()
     expect(page.locator(".geo-nb-files-by-category tr[data-category='all']")).to_be_visible()
-    choose(page.locator(".geo-nb-download-categories select"), "genome_track")
+    page.locator(".geo-nb-download-scope button", has_text="all series").click()
     summary = page.locator(".geo-nb-download-summary .geo-nb-plan-summary")
     expect(summary).to_have_attribute("data-files", "6", timeout=NCBI_TIMEOUT_MS)
     expect(page.locator(".geo-nb-plan-table tr[data-accession]")).to_have_count(6)
-    expect(page.locator("button.geo-nb-download-button")).to_be_enabled()
-    name = "explorer" if kind == "lab" else f"explorer-{kind}"
     page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-files.png"))
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Samples").click()
     page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}.png"))

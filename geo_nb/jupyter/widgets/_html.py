@@ -126,6 +126,9 @@ def table_html(
     group_by: str | None = None,
     group_label: Callable[[str], str] | None = None,
     caption: str = "",
+    selectable: bool = False,
+    sort: tuple[str, bool] | None = None,
+    sortable: bool = False,
 ) -> str:
     """An HTML ``<table>`` of ``frame[columns]``; one ``<tr data-accession=...>`` per row.
 
@@ -133,37 +136,70 @@ def table_html(
     value and the row; other columns use :func:`text_cell`.
     Rows whose ``key`` is in ``selected`` get ``aria-selected="true"``. With
     ``group_by``, a header row (``group_label(value)``, escaped) starts each run
-    of equal values.
+    of equal values. ``selectable`` adds a checkbox column and makes the rows
+    focusable (a multi-selectable ARIA grid); ``sortable`` makes the headers
+    focusable sort buttons (``data-column``), ``sort`` marks the sorted column
+    with ``aria-sort`` and an arrow.
     """
     cells = cells or {}
     shown = [c for c in columns if c in frame.columns]
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in shown)
+    head = "".join(_header(c, sort, sortable) for c in shown)
+    width = len(shown) + (1 if selectable else 0)
+    if selectable:
+        head = (
+            '<th scope="col" class="geo-nb-check"><span class="geo-nb-sr">selected</span></th>'
+            + head
+        )
     body: list[str] = []
     current_group: object = object()
+    focusable_seen = False  # one row is in the tab order; arrow keys reach the others
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for row in records:
         if group_by is not None and row.get(group_by) != current_group:
             current_group = row.get(group_by)
             label = group_label(cell_text(current_group)) if group_label else str(current_group)
             body.append(
-                f'<tr class="geo-nb-group"><th scope="rowgroup" colspan="{len(shown)}">'
+                f'<tr class="geo-nb-group"><th scope="rowgroup" colspan="{width}">'
                 f"{esc(label)}</th></tr>"
             )
         accession = cell_text(row.get(key))
         attrs = f' data-accession="{esc(accession)}"'
-        if accession in selected:
+        chosen = accession in selected
+        if chosen:
             attrs += ' class="geo-nb-selected" aria-selected="true"'
         tds = []
+        if selectable:
+            attrs += "" if chosen else ' aria-selected="false"'
+            attrs += f' tabindex="{-1 if focusable_seen else 0}"'
+            focusable_seen = True
+            tds.append(
+                f'<td class="geo-nb-check"><input type="checkbox" tabindex="-1" '
+                f'aria-label="select {esc(accession)}"{" checked" if chosen else ""}></td>'
+            )
         for column in shown:
             render: Cell = cells.get(column) or text_cell
             tds.append(f"<td>{render(row.get(column), row)}</td>")
         body.append(f"<tr{attrs}>{''.join(tds)}</tr>")
     if not records:
-        body.append(f'<tr><td colspan="{max(len(shown), 1)}"><em>no rows</em></td></tr>')
+        body.append(f'<tr><td colspan="{max(width, 1)}"><em>no rows</em></td></tr>')
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    grid = ' role="grid" aria-multiselectable="true"' if selectable else ""
     return (
-        f'<table class="geo-nb-table {esc(css_class)}">{cap}<thead><tr>{head}</tr></thead>'
+        f'<table class="geo-nb-table {esc(css_class)}"{grid}>{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _header(column: str, sort: tuple[str, bool] | None, sortable: bool) -> str:
+    """A column header; sortable ones are focusable and say how they are sorted."""
+    if not sortable:
+        return f'<th scope="col">{esc(column)}</th>'
+    state, arrow = "none", ""
+    if sort is not None and sort[0] == column:
+        state, arrow = ("ascending", " ▲") if sort[1] else ("descending", " ▼")
+    return (
+        f'<th scope="col" data-column="{esc(column)}" aria-sort="{state}" tabindex="0" '
+        f'title="sort by {esc(column)}">{esc(column)}{arrow}</th>'
     )
 
 
@@ -184,11 +220,13 @@ def message_html(text: str, level: str = "info") -> str:
 
 
 TABLE_STYLE = """<style>
-.geo-nb-table-html .widget-html-content{min-width:0;overflow-x:auto}
+.geo-nb-table-html{min-width:0;overflow-x:auto}
 .geo-nb-table{border-collapse:collapse;font-size:12px;line-height:1.4;width:100%}
 .geo-nb-table th,.geo-nb-table td{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;
 vertical-align:top}
 .geo-nb-table thead th{position:sticky;top:0;background:#f5f5f5}
 .geo-nb-table tr.geo-nb-group th{background:#eef3f8;font-weight:600}
 .geo-nb-table tr.geo-nb-selected td{background:#fff7d6}
+.geo-nb-table .geo-nb-check{width:1.6em}
+.geo-nb-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 </style>"""

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from ...errors import GeoNBError
 from ...files.plan import DownloadPlan
 from ._html import accession_cell, esc, iec_size, link_cell, message_html, size_cell
 from .table import TablePanel
+from .toggles import ToggleChips
 
-__all__ = ["DEFAULT_DEST", "DownloadPanel", "plan_summary"]
+__all__ = ["DEFAULT_DEST", "SCOPES", "DownloadPanel", "plan_summary"]
 
 DEFAULT_DEST = "./geo_data"
 PLAN_COLUMNS = (
@@ -40,6 +41,12 @@ PLAN_COLUMNS = (
 )
 REPORT_COLUMNS = ("series_accession", "accession", "name", "status", "error", "path")
 PROBLEMS = ("failed", "refused")
+SCOPES = (
+    ("all series", "all"),
+    ("selected samples", "selected"),
+    ("filtered samples", "filtered"),
+)
+"""Whose files the panel plans: everything fetched, or the samples chosen in the Samples tab."""
 _CELLS = {"accession": accession_cell, "series_accession": accession_cell}
 
 
@@ -82,14 +89,19 @@ class DownloadPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         self.plan_error = ""
         self.plan_warnings: list[str] = []
         self.report: pd.DataFrame | None = None
+        self.plan_keywords: dict[str, Any] | None = None
+        self._listeners: list[Callable[[], None]] = []
         self._busy = False
         self._quiet = False  # while set_result updates the category options
         style = {"description_width": "7em"}
 
-        self.categories = widgets.SelectMultiple(
-            options=[], rows=5, description="Categories", style=style
-        ).add_class("geo-nb-download-categories")
-        self.categories.layout.width = "28em"
+        self.samples: dict[str, list[str]] = {"selected": [], "filtered": []}
+        self.scope = widgets.ToggleButtons(
+            options=SCOPES, value="all", description="Files of", style=style
+        ).add_class("geo-nb-download-scope")
+        self.scope.style.button_width = "auto"
+        self.categories = ToggleChips().add_class("geo-nb-download-categories")
+        self.runs_line = widgets.HTML().add_class("geo-nb-download-runs")
         self.pattern = widgets.Text(
             placeholder="regex in the file name, e.g. rescue|mut",
             description="Name pattern",
@@ -131,19 +143,28 @@ class DownloadPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             "download-problems", REPORT_COLUMNS, page_size=page_size, cells=_CELLS, choice="status"
         )
         self.problems_table.layout.display = "none"
-        filters = widgets.VBox([self.pattern, self.max_size, self.dest, self.extract])
+        plan_files = widgets.Accordion([self.table], titles=("Files in the plan",))
+        plan_files.selected_index = None
         super().__init__(
             [
                 widgets.HTML("<b>Download files</b>").add_class("geo-nb-download-title"),
-                widgets.HBox([self.categories, filters]),
-                widgets.HBox([self.button, self.summary]),
-                self.table,
+                self.scope,
+                widgets.HTML("Categories (click to choose):"),
+                self.categories,
+                self.runs_line,
+                self.pattern,
+                self.max_size,
+                self.dest,
+                self.extract,
+                self.button,
+                self.summary,
                 self.report_html,
+                plan_files,
                 self.problems_table,
             ]
         )
         self.add_class("geo-nb-download")
-        for control in (self.categories, self.pattern, self.max_size, self.dest):
+        for control in (self.scope, self.categories, self.pattern, self.max_size, self.dest):
             control.observe(self._on_filter, names="value")
         self.update_plan()
 
@@ -171,33 +192,62 @@ class DownloadPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             self.categories.value = kept
         finally:
             self._quiet = False
+        self.runs_line.value = _runs_html(result)
         self.update_plan()
+
+    def set_samples(self, selected: list[str], filtered: list[str]) -> None:
+        """The samples selected and filtered in the Samples tab (for the "Files of" choice)."""
+        self.samples = {"selected": list(selected), "filtered": list(filtered)}
+        if self.scope.value != "all":
+            self.update_plan()
+
+    def accessions(self) -> list[str] | None:
+        """The sample accessions the plan is limited to (None: every file)."""
+        scope = str(self.scope.value)
+        return None if scope == "all" else list(self.samples.get(scope, []))
 
     def update_plan(self) -> DownloadPlan | None:
         """Recompute :attr:`plan` from the controls and redraw the summary and table."""
         self.plan, self.plan_error, self.plan_warnings = None, "", []
+        self.plan_keywords = None
+        try:
+            return self._update_plan()
+        finally:
+            for callback in self._listeners:
+                callback()
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every new plan (or failed one)."""
+        self._listeners.append(callback)
+
+    def _update_plan(self) -> DownloadPlan | None:
         result = self.result
         if result is None:
             self._show_summary(message_html("Fetch details of some series to download files."))
             return None
+        keywords = {
+            "category": list(self.categories.value),
+            "pattern": self.pattern.value.strip() or None,
+            "max_size": _size_option(self.max_size.value),
+            "accessions": self.accessions(),
+        }
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                plan = result.plan(
-                    category=list(self.categories.value),
-                    pattern=self.pattern.value.strip() or None,
-                    max_size=_size_option(self.max_size.value),
-                )
+                plan = result.plan(**keywords)
         except GeoNBError as exc:
             self.plan_error = str(exc)
             self._show_summary(message_html(self.plan_error, "error"))
             return None
         self.plan = plan
+        self.plan_keywords = keywords if self.categories.value else None
         self.plan_warnings = [str(w.message) for w in caught]
         self._show_summary(self._summary_html(plan))
         return plan
 
     def _summary_html(self, plan: DownloadPlan) -> str:
+        if self.accessions() == []:
+            return message_html(f"No {self.scope.value} samples: choose some in the Samples tab.")
         if not self.categories.value:
             return message_html("Choose one or more categories to download.")
         notes = [message_html(w, "warning") for w in self.plan_warnings]
@@ -224,7 +274,8 @@ class DownloadPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         return (
             f'<div class="geo-nb-plan-summary" data-files="{len(plan)}" '
             f'data-total-bytes="{plan.total_bytes}" data-unknown-sizes="{plan.unknown_sizes}" '
-            f'title="{plan.total_bytes:,} bytes known"><b>{esc(text)}</b> → '
+            f'title="{plan.total_bytes:,} unique bytes known (each byte counted once)">'
+            f"<b>{esc(text)}</b> → "
             f"<code>{esc(self.destination().resolve())}</code></div>" + "".join(notes)
         )
 
@@ -283,3 +334,18 @@ class DownloadPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         self.problems_table.set_frame(problems)
         self.problems_table.layout.display = "" if len(problems) else "none"
         return line
+
+
+def _runs_html(result: GEOResult | None) -> str:
+    """One line on SRA runs: their FASTQ files are the ``sequencing`` category."""
+    if result is None:
+        return ""
+    runs = result.runs
+    if runs.empty:
+        return message_html("Reads: find SRA runs in the Runs tab to add their FASTQ files here.")
+    fastq = result.files[result.files["category"] == "sequencing"]
+    sizes = pd.to_numeric(fastq["size_bytes"], errors="coerce")
+    return message_html(
+        f"Reads: {_plural(len(runs), 'SRA run')}, {_plural(len(fastq), 'FASTQ file')} "
+        f"({iec_size(sizes.sum()) or 'size unknown'}) in the sequencing category."
+    )

@@ -13,19 +13,23 @@ Example:
     >>> explorer = GEOExplorer("ATAC-seq")  # the last expression of a cell shows it
     >>> # explorer.form.organism.value = "Homo sapiens"; await explorer.search()
     >>> # explorer.selection = list(explorer.hits.accession[:3]); await explorer.fetch_details()
-    >>> # explorer.result.samples
+    >>> # explorer.result.samples; explorer.samples_panel.chips  # the design view's facets
+    >>> # explorer.samples_table.selection = ["GSM4391896", "GSM4391897"]
+    >>> # explorer.download_panel.scope.value = "selected"  # files of the selected samples
     >>> # explorer.download_panel.categories.value = ("genome_track",); explorer.plan
     >>> # await explorer.download("data/"); explorer.download_report
     >>> # await explorer.fetch_runs(); explorer.result.runs  # the Runs tab
+    >>> # print(explorer.code)  # the geo_nb/pandas code of all that ("Show the code")
+
+The download panel and the code panel sit beside the tabs, so both follow the
+Samples and Files tabs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +38,15 @@ import pandas as pd
 
 from ... import GEOResult, Settings, afetch, asearch
 from ...analysis import acounts
-from ...errors import GeoNBError
 from ...files.plan import DownloadPlan
 from ...offline import DEMO_QUERIES, demo_catalog, resolve_settings
 from ._html import esc, message_html
+from .codepanel import ShowCode
 from .download import plan_summary
 from .progress import ProgressPanel
 from .query import SearchForm
 from .results import ERRORS_TAB, RUNS_TAB, SAMPLES_TAB, SERIES_TAB, ResultTabs
+from .tasks import TaskOwner
 
 __all__ = ["GEOExplorer"]
 
@@ -57,7 +62,7 @@ def demo_note_html() -> str:
     )
 
 
-class GEOExplorer:
+class GEOExplorer(TaskOwner):
     """A notebook UI for GEO: search, filters, progress, results in tabs, plots.
 
     ``query`` pre-fills the query box; ``hits`` (a :func:`geo_nb.search`
@@ -119,8 +124,14 @@ class GEOExplorer:
         self.download_button = self.download_panel.button
         self.plot_images = self.tabs.plot_images
         self.ncbi_panel = self.tabs.ncbi_panel
+        self.samples_panel = self.tabs.samples_panel
+        self.show_code = ShowCode()
         self.activity = widgets.Output().add_class("geo-nb-activity")
         log_box = widgets.Accordion([self.activity], titles=("Activity log",))
+        code_box = widgets.Accordion([self.show_code.panel], titles=("Show the code",))
+        side = widgets.VBox([self.download_panel, code_box]).add_class("geo-nb-side")
+        side.layout = widgets.Layout(width="34%", min_width="22em", flex="0 0 auto")
+        self.tabs.layout = widgets.Layout(flex="1 1 0%", min_width="0")
         self.widget = widgets.VBox(
             [
                 self.form,
@@ -129,10 +140,19 @@ class GEOExplorer:
                 self.warnings,
                 self.status,
                 self.progress,
-                self.tabs,
+                widgets.HBox([self.tabs, side], layout=widgets.Layout(width="100%")),
                 log_box,
             ]
         ).add_class("geo-nb-explorer")
+        self.series_table.on_change(
+            lambda: self.show_code.selected_series(self.selection, self.series_table)
+        )
+        self.samples_table.on_change(self._samples_changed)
+        self.download_panel.on_change(
+            lambda: self.show_code.planned(
+                self.download_panel.plan_keywords, str(self.download_panel.scope.value)
+            )
+        )
 
         self.form.search.on_click(lambda _: self.search())
         self.form.cancel.on_click(lambda _: self.cancel())
@@ -189,9 +209,9 @@ class GEOExplorer:
         return self.download_panel.report
 
     @property
-    def busy(self) -> bool:
-        """True while a search, fetch or download task runs."""
-        return self.task is not None and not self.task.done()
+    def code(self) -> str:
+        """The geo_nb/pandas code of what was done so far (the "Show the code" panel)."""
+        return self.show_code.text
 
     # ---- actions -----------------------------------------------------------------------
 
@@ -281,14 +301,6 @@ class GEOExplorer:
         wanted = list(self.result.records.requested)
         return self._start("Runs", ["metadata", "runs"], lambda: self._fetch(wanted, runs=True))
 
-    def cancel(self) -> bool:
-        """Cancel the running task; False when nothing was running."""
-        if not self.busy:
-            return False
-        assert self.task is not None
-        self.task.cancel()
-        return True
-
     def set_hits(self, hits: pd.DataFrame) -> None:
         """Show a search frame: Series tab, translation and warnings."""
         self.tabs.show_hits(hits)
@@ -311,54 +323,6 @@ class GEOExplorer:
         """Draw the plots for the current data into the Plots tab; returns the PNGs."""
         return self.tabs.render_plots()
 
-    # ---- tasks -------------------------------------------------------------------------
-
-    def _start(
-        self, label: str, stages: list[str], work: Callable[[], Awaitable[None]]
-    ) -> asyncio.Task[None]:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            raise RuntimeError(
-                "GEOExplorer runs its work on a running asyncio loop, as in a Jupyter kernel. "
-                "Outside one, use geo_nb.search() and geo_nb.fetch()."
-            ) from None
-        previous = self.task if self.busy else None
-        if previous is not None:
-            previous.cancel()
-        self.task = loop.create_task(self._guarded(label, stages, work, previous))
-        return self.task
-
-    async def _guarded(
-        self,
-        label: str,
-        stages: list[str],
-        work: Callable[[], Awaitable[None]],
-        previous: asyncio.Task[None] | None,
-    ) -> None:
-        try:
-            if previous is not None:  # let it finish first: one task owns the UI at a time
-                await asyncio.wait([previous])
-            self.last_error = None
-            self._set_busy(True)
-            await work()
-        except asyncio.CancelledError:
-            self.progress.end(stages, "cancelled", "cancelled")
-            self._say(f"{label} cancelled.", "warning")
-            raise
-        except GeoNBError as exc:
-            self.last_error = exc
-            self.progress.end(stages, "failed", type(exc).__name__)
-            self._say(f"{type(exc).__name__}: {exc}", "error")
-        except Exception as exc:
-            self.last_error = exc
-            log.exception("GEOExplorer: %s failed", label)
-            self.progress.end(stages, "failed", type(exc).__name__)
-            self._say(f"{label} failed: {type(exc).__name__}: {exc}", "error")
-            self.activity.append_stdout(traceback.format_exc())
-        finally:
-            self._set_busy(False)
-
     async def _search(self) -> None:
         keywords = self.form.keywords()
         query, max_results = keywords.pop("query"), keywords.pop("max_results")
@@ -376,6 +340,7 @@ class GEOExplorer:
             **self.overrides,
         )
         self.set_hits(hits)
+        self.show_code.searched(self.form.keywords())
         self.tabs.selected_index = SERIES_TAB
         count = hits.attrs.get("count", len(hits))
         level = "warning" if self.search_warnings else "success"
@@ -393,6 +358,7 @@ class GEOExplorer:
             settings=self.settings,
             **self.overrides,
         )
+        self.show_code.fetched(accessions, runs)
         self.set_result(result)
         self.tabs.selected_index = SAMPLES_TAB if result.errors.empty else ERRORS_TAB
         if runs:
@@ -421,20 +387,18 @@ class GEOExplorer:
         except asyncio.CancelledError:
             self.download_panel.cancelled(dest)
             raise
+        self.show_code.downloaded(dest, extract)
         line = self.download_panel.show_report(report, dest)
         problems = int(report["status"].isin(["failed", "refused"]).sum())
         self._say(f"Download finished: {line}.", "warning" if problems else "success")
 
     # ---- display helpers ---------------------------------------------------------------
 
-    def _say(self, text: str, level: str = "info") -> None:
-        self.message = text
-        self.status.value = message_html(text, level)
-        stamp = dt.datetime.now().strftime("%H:%M:%S")
-        # append_stdout, not ``with self.activity:``: this runs in tasks after awaits.
-        self.activity.append_stdout(f"{stamp} [{level}] {text}\n")
-        if len(self.activity.outputs) > 200:
-            self.activity.outputs = self.activity.outputs[-200:]
+    def _samples_changed(self) -> None:
+        table = self.samples_table
+        filtered = [str(a) for a in table.view["accession"]] if "accession" in table.view else []
+        self.download_panel.set_samples(table.selection, filtered)
+        self.show_code.samples(table)
 
     def _set_busy(self, busy: bool) -> None:
         self.form.cancel.disabled = not busy

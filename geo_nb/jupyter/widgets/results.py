@@ -1,8 +1,11 @@
-"""The explorer's result tabs: Series, Samples, Files (+ download panel), Errors, Plots, Runs.
+"""The explorer's result tabs: Series, Samples, Files, Errors, Plots, Runs.
 
 :class:`ResultTabs` shows a search frame and a :class:`~geo_nb.GEOResult` as
-paged HTML tables (:class:`~geo_nb.jupyter.widgets.TablePanel`); the Files tab adds the
-sizes per category and a :class:`~geo_nb.jupyter.widgets.DownloadPanel`. It draws the plots of
+paged HTML tables (:class:`~geo_nb.jupyter.widgets.TablePanel`); the Samples tab is a
+design view (:class:`~geo_nb.jupyter.widgets.design_view.SamplesPanel`), the Files tab
+adds the sizes per category. The :class:`~geo_nb.jupyter.widgets.DownloadPanel` is made
+here but shown by the explorer beside the tabs, so it stays in sight of both the
+Samples and the Files tab. It draws the plots of
 :mod:`geo_nb.jupyter.plots` into ``widgets.Image``s, lazily: only when the Plots tab is
 shown (or :meth:`ResultTabs.render_plots` is called), so a search never waits
 for matplotlib.
@@ -24,6 +27,7 @@ from ... import GEOResult
 from ...files.plan import unique_size
 from .. import plots
 from ._html import TABLE_STYLE, accession_cell, esc, iec_size, link_cell, message_html, size_cell
+from .design_view import SamplesPanel
 from .download import DownloadPanel
 from .ncbi import NcbiCountsPanel
 from .runs import RunsPanel
@@ -44,7 +48,6 @@ FILE_COLUMNS = (
     "size_bytes",
 )
 ERROR_COLUMNS = ("accession", "kind", "message")
-MAX_CHARACTERISTICS = 10
 SERIES_TAB, SAMPLES_TAB, FILES_TAB, ERRORS_TAB, PLOTS_TAB, RUNS_TAB = range(6)
 _ACCESSION_CELLS = {"accession": accession_cell, "series_accession": accession_cell}
 _PLOTS = (
@@ -52,10 +55,6 @@ _PLOTS = (
     ("samples", "Samples per series"),
     ("files", "Files by category: count and size"),
 )
-
-
-def _characteristics(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c.startswith(("ch1.", "ch2."))][:MAX_CHARACTERISTICS]
 
 
 def _files_label(group: pd.DataFrame) -> str:
@@ -136,16 +135,8 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
         self.fetch_button = widgets.Button(
             description="Fetch details", button_style="primary", icon="download"
         ).add_class("geo-nb-fetch")
-        select_page = widgets.Button(description="Select page").add_class("geo-nb-select-page")
-        clear = widgets.Button(description="Clear selection").add_class("geo-nb-clear-selection")
-        self.samples_table = TablePanel(
-            "samples",
-            SAMPLE_COLUMNS,
-            page_size=page_size,
-            cells=_ACCESSION_CELLS,
-            choice="series_accession",
-            extra_columns=_characteristics,
-        )
+        self.samples_panel = SamplesPanel(page_size, SAMPLE_COLUMNS, _ACCESSION_CELLS)
+        self.samples_table = self.samples_panel.table
         self.files_table = TablePanel(
             "files",
             FILE_COLUMNS,
@@ -173,16 +164,12 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
         self.plot_note = widgets.HTML().add_class("geo-nb-plot-note")
         self.runs_panel = RunsPanel(page_size)
         self._plots_stale = True
-        series_box = widgets.VBox(
-            [widgets.HBox([self.fetch_button, select_page, clear]), self.series_table]
-        )
+        series_box = widgets.VBox([self.fetch_button, self.series_table])
         super().__init__(
             [
                 series_box,
-                self.samples_table,
-                widgets.VBox(
-                    [self.files_summary, self.ncbi_panel, self.files_table, self.download_panel]
-                ),
+                self.samples_panel,
+                widgets.VBox([self.files_summary, self.ncbi_panel, self.files_table]),
                 self.errors_table,
                 widgets.VBox(
                     [
@@ -197,8 +184,6 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
             ]
         )
         self.add_class("geo-nb-tabs")
-        select_page.on_click(lambda _: self.series_table.select_page())
-        clear.on_click(lambda _: self.series_table.clear_selection())
         self.observe(lambda _: self._maybe_render_plots(), names="selected_index")
         self._changed()
 
@@ -212,14 +197,14 @@ class ResultTabs(widgets.Tab):  # type: ignore[misc, unused-ignore]
         """Show a fetch result in the Samples, Files and Errors tabs (None empties them)."""
         self.result = result
         if result is None:
-            for table in (self.samples_table, self.files_table, self.errors_table):
+            for table in (self.files_table, self.errors_table):
                 table.set_frame(table.frame.iloc[0:0])
         else:
             if self.hits is None:
                 self.series_table.set_frame(result.series)
-            self.samples_table.set_frame(result.samples)
             self.files_table.set_frame(result.files)
             self.errors_table.set_frame(result.errors)
+        self.samples_panel.set_result(result)
         self.files_summary.value = files_summary_html(result)
         self.download_panel.set_result(result)
         self.ncbi_panel.set_result(result)

@@ -1,13 +1,15 @@
 """A paged, sortable, filterable HTML table of a DataFrame, with optional row selection.
 
-The table is a ``widgets.HTML`` holding a real ``<table>`` (see
-:func:`geo_nb.jupyter.widgets._html.table_html`): selectable text for people, screen
-readers and browser tests, not a canvas grid. Only one page (``page_size``
-rows, 50 by default) is rendered, so results of any size stay fast. Sorting
-is a Dropdown of columns plus a direction; filtering is a substring box over
-the shown columns and, optionally, a Dropdown of one column's values
-(``choice``). With ``selectable=True`` a SelectMultiple lists the rows of the
-page; the selection (by ``key``) survives paging, sorting and filtering.
+The table is an :class:`~geo_nb.jupyter.widgets.htmltable.HtmlTable` holding a real
+``<table>`` (see :func:`geo_nb.jupyter.widgets._html.table_html`): selectable text for
+people, screen readers and browser tests, not a canvas grid. Only one page
+(``page_size`` rows, 50 by default) is rendered, so results of any size stay fast.
+Sorting is a click on a column header (ascending, descending, as received);
+filtering is a substring box over the shown columns, optionally a Dropdown of one
+column's values (``choice``), and facets (column = level, set by
+:meth:`TablePanel.set_facet`). With ``selectable=True`` rows have a checkbox and
+toggle on click or Space/Enter; "Select all filtered" takes every row of the
+filtered view; the selection (by ``key``) survives paging, sorting and filtering.
 
 Example:
     >>> import pandas as pd
@@ -16,6 +18,9 @@ Example:
     >>> panel.selection = ["GSE2"]
     >>> 'data-accession="GSE2" class="geo-nb-selected"' in panel.html.value
     True
+    >>> panel.html.selection = ["GSE2", "GSE1"]  # what a click in the browser does
+    >>> panel.selection
+    ['GSE2', 'GSE1']
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
 from ._html import TABLE_STYLE, Cell, cell_text, table_html
+from .htmltable import HtmlTable
 
-__all__ = ["TablePanel"]
+__all__ = ["MISSING_LEVEL", "TablePanel"]
 
 _ALL = "\x00all"
+MISSING_LEVEL = "(missing)"
+"""The facet level of an empty cell (as :data:`geo_nb.experiment.MISSING`)."""
 
 
 def _sort_key(values: pd.Series) -> pd.Series:
@@ -81,11 +89,16 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         self.shown_columns = list(self.columns)
         self.page = 0
         self._selected: list[str] = []
-        self._syncing = False  # while the SelectMultiple is updated from the selection
+        self._syncing = False  # while the browser widget is updated from Python
         self._quiet = False  # while set_frame updates the controls
         self._group_labels: dict[str, str] = {}
+        self.selectable = selectable
+        self.facets: dict[str, str] = {}
+        self._listeners: list[Callable[[], None]] = []
 
-        self.html = widgets.HTML().add_class(f"geo-nb-{name}-table").add_class("geo-nb-table-html")
+        self.html = HtmlTable(selectable=selectable)
+        self.html.add_class(f"geo-nb-{name}-table").add_class("geo-nb-table-html")
+        # The sort's state (set by header clicks in the browser, or from Python); not shown.
         self.sort_column = widgets.Dropdown(description="Sort by", options=[("(as received)", "")])
         self.sort_column.add_class("geo-nb-sort-column")
         self.sort_direction = widgets.Dropdown(
@@ -106,18 +119,22 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         self.next = widgets.Button(description="Next", icon="chevron-right", disabled=True)
         self.next.add_class("geo-nb-page-next")
         self.page_label = widgets.HTML().add_class("geo-nb-page-label")
-        self.select = widgets.SelectMultiple(options=[], rows=8, description="Select")
-        self.select.layout.width = "100%"
-        self.select.add_class(f"geo-nb-{name}-select")
+        self.select_all = widgets.Button(
+            description="Select all filtered", tooltip="add every row of the filtered view"
+        ).add_class(f"geo-nb-{name}-select-all")
+        self.clear = widgets.Button(description="Clear selection").add_class(f"geo-nb-{name}-clear")
+        self.count = widgets.HTML().add_class(f"geo-nb-{name}-count")
 
-        controls: list[widgets.Widget] = [self.sort_column, self.sort_direction, self.filter_text]
+        controls: list[widgets.Widget] = [self.filter_text]
         if choice:
             controls.append(self.choice_filter)
-        pager = widgets.HBox([self.previous, self.next, self.page_label])
-        children: list[widgets.Widget] = [widgets.HBox(controls), pager, self.html]
         if selectable:
-            children.insert(2, self.select)
-        super().__init__(children)
+            controls += [self.select_all, self.clear, self.count]
+        for button in (self.select_all, self.clear):
+            button.layout.width = "auto"
+        pager = widgets.HBox([self.previous, self.next, self.page_label])
+        bar = widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([bar, pager, self.html])
         self.add_class(f"geo-nb-{name}-panel")
 
         for control in (
@@ -129,8 +146,19 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             control.observe(self._on_control, names="value")
         self.previous.on_click(lambda _: self.go(self.page - 1))
         self.next.on_click(lambda _: self.go(self.page + 1))
-        self.select.observe(self._on_select, names="value")
+        self.select_all.on_click(lambda _: self.select_filtered())
+        self.clear.on_click(lambda _: self.clear_selection())
+        self.html.observe(self._on_select, names="selection")
+        self.html.observe(self._on_sort, names="sort")
         self._refresh()
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after the selection or the filtered view changes."""
+        self._listeners.append(callback)
+
+    def _notify(self) -> None:
+        for callback in self._listeners:
+            callback()
 
     # ---- data --------------------------------------------------------------------------
 
@@ -172,11 +200,28 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         if unknown:
             raise KeyError(f"Not in the table: {', '.join(unknown[:5])}")
         self._selected = list(dict.fromkeys(keys))
-        self._refresh()
+        self._render()
+        self._notify()
 
     def select_page(self) -> None:
         """Add every row of the current page to the selection."""
         self.selection = [*self._selected, *self._page_keys()]
+
+    def select_filtered(self) -> None:
+        """Add every row of the filtered view (all pages) to the selection."""
+        keys = [cell_text(k) for k in self.view[self.key]] if self.key in self.view else []
+        self.selection = [*self._selected, *keys]
+
+    def set_facet(self, column: str, level: str | None) -> None:
+        """Keep only rows whose ``column`` reads ``level`` (None: drop that facet).
+
+        An empty cell reads :data:`MISSING_LEVEL`.
+        """
+        if level is None:
+            self.facets.pop(column, None)
+        else:
+            self.facets[column] = level
+        self._refresh(reset_page=True)
 
     def clear_selection(self) -> None:
         """Select nothing."""
@@ -198,6 +243,10 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         frame = self.frame
         if self.choice and self.choice_filter.value != _ALL and self.choice in frame:
             frame = frame[frame[self.choice].map(cell_text) == self.choice_filter.value]
+        for column, level in self.facets.items():
+            if column in frame:
+                text = frame[column].map(cell_text).replace("", MISSING_LEVEL)
+                frame = frame[text == level]
         needle = self.filter_text.value.strip().lower()
         if needle and not frame.empty:
             text = frame[self.shown_columns].map(cell_text).agg(" ".join, axis=1).str.lower()
@@ -226,6 +275,7 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         if reset_page:
             self.page = 0
         self.go(self.page)
+        self._notify()
 
     def _page_frame(self) -> pd.DataFrame:
         start = self.page * self.page_size
@@ -244,9 +294,15 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             shown += f" (filtered from {everything})"
         if self._selected:
             shown += f" · {len(self._selected)} selected"
+        self.count.value = (
+            f'<span data-selected="{len(self._selected)}" style="white-space:nowrap">'
+            f"{len(self._selected)} selected</span>"
+        )
         self.page_label.value = f"{shown} · page {self.page + 1}/{self.pages}"
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page >= self.pages - 1
+        column = self.sort_column.value
+        sort = (column, bool(self.sort_direction.value)) if column else None
         self.html.value = TABLE_STYLE + table_html(
             page,
             self.shown_columns,
@@ -256,22 +312,14 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             selected=frozenset(self._selected),
             group_by=self.group_by,
             group_label=lambda g: self._group_labels.get(g, g),
+            selectable=self.selectable,
+            sort=sort,
+            sortable=True,
         )
-        self._sync_select(page)
-
-    def _sync_select(self, page: pd.DataFrame) -> None:
-        labels: list[tuple[str, str]] = []
-        if self.key in page:
-            title = "title" if "title" in page else self.key
-            for row in page[[self.key, title]].itertuples(index=False):
-                key, text = cell_text(row[0]), cell_text(row[1])
-                label = key if text == key else f"{key} · {text[:90]}"
-                labels.append((label, key))
         self._syncing = True
         try:
-            self.select.options = labels
-            keys = {k for _, k in labels}
-            self.select.value = tuple(k for k in self._selected if k in keys)
+            self.html.selection = list(self._selected)
+            self.html.sort = [sort[0], sort[1]] if sort else []
         finally:
             self._syncing = False
 
@@ -282,8 +330,21 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
     def _on_select(self, change: Mapping[str, Any]) -> None:
         if self._syncing:
             return
-        on_page = set(self._page_keys())
-        chosen = list(change["new"])
-        kept = [k for k in self._selected if k not in on_page or k in chosen]
-        self._selected = list(dict.fromkeys([*kept, *chosen]))
+        known = set(self.frame[self.key].map(cell_text)) if self.key in self.frame else set()
+        self._selected = [k for k in dict.fromkeys(change["new"]) if k in known]
         self._render()
+        self._notify()
+
+    def _on_sort(self, change: Mapping[str, Any]) -> None:
+        if self._syncing:
+            return
+        sort = list(change["new"])
+        self._quiet = True
+        try:
+            if len(sort) == 2 and sort[0] in self.shown_columns:
+                self.sort_column.value, self.sort_direction.value = str(sort[0]), bool(sort[1])
+            else:
+                self.sort_column.value = ""
+        finally:
+            self._quiet = False
+        self._refresh(reset_page=True)
