@@ -28,7 +28,6 @@ from .client import GEOClient
 from .ncbi.eutils import SEARCH_FILTERS, SearchFilters
 from .offline import resolve_settings
 from .progress import ProgressCallback
-from .recording import flush
 from .result import GEOResult
 from .settings import Settings
 
@@ -152,5 +151,4 @@ def _from_catalog(
     """What the catalog of these settings holds about ``accessions``."""
     resolved = resolve_settings(settings, **overrides)
     wanted = normalize_accessions(accessions)
-    flush()
     return Catalog(resolved.cache_dir / CATALOG_NAME).result(wanted, settings=resolved)

@@ -24,7 +24,6 @@ from .catalog_db import CATALOG_NAME
 from .digests import forget_known
 from .errors import ConfigError
 from .ncbi.cache import CacheInfo, DiskCache, memory_cache
-from .recording import release
 from .settings import Settings
 
 __all__ = ["CacheInfo", "cache_info", "clear_cache", "disk_cache"]
@@ -85,7 +84,6 @@ def clear_cache(
     settings = Settings(**overrides)
     removed = disk_cache(settings).clear(seconds)
     if catalog:
-        release(Path(settings.cache_dir) / CATALOG_NAME)
         for suffix in ("", "-wal", "-shm"):
             (Path(settings.cache_dir) / f"{CATALOG_NAME}{suffix}").unlink(missing_ok=True)
     forget_known()

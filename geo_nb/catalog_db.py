@@ -82,7 +82,6 @@ class Catalog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
-        self._held: sqlite3.Connection | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
             self._migrate(connection)
@@ -90,34 +89,13 @@ class Catalog:
     def __repr__(self) -> str:
         return f"Catalog({str(self.path)!r})"
 
-    def hold(self) -> Catalog:
-        """Keep one connection open for this object's calls until :meth:`release` (for a
-        writer that records fetch after fetch: closing the last connection to a WAL
-        database checkpoints it, tens of milliseconds each time). One thread only."""
-        if self._held is None:
-            self._held = self._open()
-        return self
-
-    def release(self) -> None:
-        """Close the connection :meth:`hold` kept open."""
-        held, self._held = self._held, None
-        if held is not None:
-            held.close()
-
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
-        connection.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        return connection
-
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        if self._held is not None:
-            yield self._held
-            return
-        connection = self._open()
+        connection = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
         try:
+            connection.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
             yield connection
         finally:
             connection.close()
@@ -291,10 +269,7 @@ class Catalog:
         """
         with self._connect() as connection:
             connection.execute("PRAGMA query_only = ON")
-            try:
-                return pd.read_sql_query(sql, connection, params=list(params))
-            finally:
-                connection.execute("PRAGMA query_only = OFF")
+            return pd.read_sql_query(sql, connection, params=list(params))
 
     def history(self) -> pd.DataFrame:
         """One row per fetch: when, what was asked, how many series, samples and errors."""

@@ -238,7 +238,7 @@ class GEOClient:
         ids = [r.accession for group in (records.series, records.samples) for r in group]
         ids += [p.accession for p in records.platforms]
         fresh = {a: self.provenance.pop(a) for a in ids if a in self.provenance}
-        record_fetch(self.settings, records, fresh)
+        await asyncio.to_thread(record_fetch, self.settings, records, fresh)
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(

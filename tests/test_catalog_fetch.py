@@ -14,7 +14,6 @@ from geo_nb import Settings
 from geo_nb.catalog_db import CATALOG_NAME
 from geo_nb.ncbi.acc import acc_params
 from geo_nb.ncbi.cache import DiskCache, cache_key, memory_cache
-from geo_nb.recording import flush
 from geo_nb.testing import NCBIEmulator
 
 
@@ -95,13 +94,6 @@ def test_runs_and_publications_come_back_from_the_catalog(geo_env: NCBIEmulator)
     assert sorted(cat.publications.pmid) == sorted(first.publications.pmid)
 
 
-def fetch_and_wait(accession: str) -> geo_nb.GEOResult:
-    """A fetch, and the background write of its record (where a warning would come from)."""
-    res = geo_nb.fetch(accession, progress=False)
-    flush()
-    return res
-
-
 def test_a_catalog_that_cannot_be_written_is_a_warning_not_a_failure(
     geo_env: NCBIEmulator,
 ) -> None:
@@ -111,8 +103,8 @@ def test_a_catalog_that_cannot_be_written_is_a_warning_not_a_failure(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"")
     path.chmod(stat.S_IRUSR)
-    with pytest.warns(RuntimeWarning, match="could not record a fetch"):
-        res = fetch_and_wait("GSE100494")
+    with pytest.warns(RuntimeWarning, match="could not record this fetch"):
+        res = geo_nb.fetch("GSE100494", progress=False)
     assert res.errors.empty and len(res.samples) == 2
 
 
@@ -120,8 +112,8 @@ def test_a_catalog_path_taken_by_a_folder_is_a_warning_not_a_failure(
     geo_env: NCBIEmulator,
 ) -> None:
     (Settings().cache_dir / CATALOG_NAME).mkdir(parents=True)
-    with pytest.warns(RuntimeWarning, match=r"could not record a fetch.*GEO_NB_CATALOG=0"):
-        res = fetch_and_wait("GSE100494")
+    with pytest.warns(RuntimeWarning, match=r"could not record this fetch.*GEO_NB_CATALOG=0"):
+        res = geo_nb.fetch("GSE100494", progress=False)
     assert res.errors.empty and len(res.samples) == 2
 
 
@@ -130,7 +122,6 @@ def test_recording_can_be_turned_off(
 ) -> None:
     monkeypatch.setenv("GEO_NB_CATALOG", "0")
     geo_nb.fetch("GSE100494", progress=False)
-    flush()
     assert not (Settings().cache_dir / CATALOG_NAME).exists()
     geo_nb.fetch("GSE100494", progress=False, catalog=True)
     assert geo_nb.catalog().accessions("series") == ["GSE100494"]
@@ -170,25 +161,3 @@ async def test_one_client_records_each_answer_once(geo_env: NCBIEmulator) -> Non
     rows = geo_nb.catalog().query("SELECT accession, fetch_id FROM records")
     fetched = dict(zip(rows.accession, rows.fetch_id, strict=True))
     assert fetched["GSE100494"] == 1 and fetched["GSM11805"] == 2
-
-
-def test_the_record_is_written_behind_the_fetch_and_waited_for(geo_env: NCBIEmulator) -> None:
-    import geo_nb.recording as recording
-
-    started, release = __import__("threading").Event(), __import__("threading").Event()
-    original = recording.Catalog.record
-
-    def slow(self: recording.Catalog, *args: object, **keywords: object) -> int:
-        started.set()
-        assert release.wait(10)
-        return original(self, *args, **keywords)  # type: ignore[arg-type]
-
-    recording.Catalog.record = slow  # type: ignore[method-assign]
-    try:
-        res = geo_nb.fetch("GSE100494", progress=False)  # returns while the writer waits
-        assert len(res.samples) == 2 and started.wait(10)
-        release.set()
-        assert geo_nb.catalog().accessions("series") == ["GSE100494"]  # waited for it
-    finally:
-        recording.Catalog.record = original  # type: ignore[method-assign]
-        release.set()
