@@ -46,6 +46,7 @@ from .catalog_read import (
     load_publications,
     load_records,
     load_runs,
+    select_in,
     unique,
 )
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
@@ -201,13 +202,9 @@ class Catalog:
             *(("sample", s) for s in records.samples),
             *(("platform", p) for p in records.platforms),
         ]
-        known: dict[str, str | None] = {}
         ids = [entity.accession for _, entity in entities]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT accession, sha256 FROM records WHERE accession IN ({marks})"
-            known.update(connection.execute(query, chunk).fetchall())
+        query = "SELECT accession, sha256 FROM records WHERE accession IN ({marks})"
+        known: dict[str, str | None] = dict(select_in(connection, query, ids))
 
         def stamp(accession: str) -> str:
             seconds = records.fetched_at.get(accession)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
@@ -28,6 +28,7 @@ __all__ = [
     "load_publications",
     "load_records",
     "load_runs",
+    "select_in",
     "unique",
 ]
 
@@ -39,17 +40,24 @@ MODELS: dict[str, type[Series] | type[Sample] | type[Platform]] = {
 _CHUNK = 500
 
 
-def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
+def select_in(
+    connection: sqlite3.Connection, query: str, items: Sequence[str], *before: Any
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` (whose ``{marks}`` stands for the ``IN`` list of ``items``,
+    after the parameters ``before``), asked in chunks under SQLite's variable limit.
+
+    Example:
+        >>> # select_in(c, "SELECT accession FROM records WHERE accession IN ({marks})", ids)
+    """
     for start in range(0, len(items), _CHUNK):
-        yield list(items[start : start + _CHUNK])
+        chunk = list(items[start : start + _CHUNK])
+        yield from connection.execute(
+            query.format(marks=",".join("?" * len(chunk))), [*before, *chunk]
+        )
 
 
-def _count(connection: sqlite3.Connection, query: str, items: Sequence[str]) -> int:
-    total = 0
-    for chunk in _chunks(items):
-        marks = ",".join("?" * len(chunk))
-        total += int(connection.execute(query.format(marks=marks), chunk).fetchone()[0])
-    return total
+def _count(connection: sqlite3.Connection, query: str, items: Sequence[str], *before: Any) -> int:
+    return sum(int(row[0]) for row in select_in(connection, query, items, *before))
 
 
 def holds_all(connection: sqlite3.Connection, records: GEORecords) -> bool:
@@ -73,8 +81,8 @@ def holds_all(connection: sqlite3.Connection, records: GEORecords) -> bool:
         ("runs", {r.sample_accession or r.series_accession or r.run for r in records.runs}),
         ("publications", {s for a in records.publications for s in a.series_accessions}),
     ):
-        query = f"SELECT COUNT(*) FROM extras WHERE name = '{name}' AND accession IN ({{marks}})"
-        if owners and _count(connection, query, sorted(owners)) < len(owners):
+        query = "SELECT COUNT(*) FROM extras WHERE name = ? AND accession IN ({marks})"
+        if owners and _count(connection, query, sorted(owners), name) < len(owners):
             return False
     return True
 
@@ -83,12 +91,10 @@ def load_records(connection: sqlite3.Connection, accessions: Sequence[str]) -> d
     """Stored records of ``accessions`` by kind (and the set of ``ids`` found), in the
     order asked."""
     out: dict[str, Any] = {"ids": set()}
-    for chunk in _chunks(accessions):
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT accession, kind, json FROM records WHERE accession IN ({marks})"
-        for accession, kind, body in connection.execute(query, chunk):
-            out.setdefault(kind, []).append(MODELS[kind].model_validate_json(body))
-            out["ids"].add(accession)
+    query = "SELECT accession, kind, json FROM records WHERE accession IN ({marks})"
+    for accession, kind, body in select_in(connection, query, accessions):
+        out.setdefault(kind, []).append(MODELS[kind].model_validate_json(body))
+        out["ids"].add(accession)
     order = {a: i for i, a in enumerate(accessions)}
     for kind in MODELS:
         out.get(kind, []).sort(key=lambda r: order.get(r.accession, 0))
@@ -98,12 +104,10 @@ def load_records(connection: sqlite3.Connection, accessions: Sequence[str]) -> d
 def load_fetched_at(connection: sqlite3.Connection, accessions: Sequence[str]) -> dict[str, float]:
     """When each stored accession's answer was fetched (epoch seconds)."""
     out: dict[str, float] = {}
-    for chunk in _chunks(accessions):
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT accession, fetched_at FROM records WHERE accession IN ({marks})"
-        for accession, stamp in connection.execute(query, chunk):
-            if stamp:
-                out[accession] = dt.datetime.fromisoformat(stamp).timestamp()
+    query = "SELECT accession, fetched_at FROM records WHERE accession IN ({marks})"
+    for accession, stamp in select_in(connection, query, accessions):
+        if stamp:
+            out[accession] = dt.datetime.fromisoformat(stamp).timestamp()
     return out
 
 
@@ -115,13 +119,8 @@ def load_files(
     wanted = list(dict.fromkeys([*series, *alone.values()]))
     if not wanted:
         return None
-    rows: dict[str, str] = {}
-    for chunk in _chunks(wanted):
-        marks = ",".join("?" * len(chunk))
-        query = (
-            f"SELECT series_accession, json FROM inventories WHERE series_accession IN ({marks})"
-        )
-        rows.update(connection.execute(query, chunk).fetchall())
+    query = "SELECT series_accession, json FROM inventories WHERE series_accession IN ({marks})"
+    rows: dict[str, str] = dict(select_in(connection, query, wanted))
     if not rows:
         return None
     out: list[SupplementaryFile] = []
@@ -143,12 +142,10 @@ def load_extras(
 ) -> list[dict[str, Any]]:
     """The stored ``name`` items (a list per accession) of ``accessions``, in order."""
     found: dict[str, list[dict[str, Any]]] = {}
-    for chunk in _chunks(accessions):
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT accession, json FROM extras WHERE name = ? AND accession IN ({marks})"
-        for accession, body in connection.execute(query, [name, *chunk]):
-            data = json.loads(body)
-            found[accession] = data if isinstance(data, list) else []
+    query = "SELECT accession, json FROM extras WHERE name = ? AND accession IN ({marks})"
+    for accession, body in select_in(connection, query, accessions, name):
+        data = json.loads(body)
+        found[accession] = data if isinstance(data, list) else []
     return [item for accession in accessions for item in found.get(accession, [])]
 
 
