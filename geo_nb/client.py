@@ -330,17 +330,20 @@ class GEOClient:
             await asyncio.sleep(0)
         cache_as = (key, fetched_at) if fetched else None
         if len(body) > _DIGEST_IN_THREAD:
-            converted = await asyncio.to_thread(self._digest, accession, body, cache_as)
+            converted, sha = await asyncio.to_thread(self._digest, accession, body, cache_as)
         else:
-            converted = self._digest(accession, body, cache_as)
-        url = f"{settings.acc_url}?{urlencode(params)}"
-        origin = Provenance(fetched_at, url, hashlib.sha256(body).hexdigest())
+            converted, sha = self._digest(accession, body, cache_as)
+        origin = Provenance(fetched_at, f"{settings.acc_url}?{urlencode(params)}", sha)
         self.provenance.update((r.accession, origin) for group in converted for r in group)
         memory_cache.put(memory_key, (converted, fetched_at))
         return converted, fetched_at
 
-    def _digest(self, accession: str, body: bytes, cache_as: tuple[str, float] | None) -> Converted:
-        """Check, parse and convert one acc.cgi answer; cache it as ``cache_as`` (key, time)."""
+    def _digest(
+        self, accession: str, body: bytes, cache_as: tuple[str, float] | None
+    ) -> tuple[Converted, str]:
+        """Check, parse and convert one acc.cgi answer; cache it as ``cache_as`` (key, time).
+        Returns the records and the answer's SHA-256 (hashed here, off the loop for big
+        answers, once for both the catalog and the cache entry)."""
         ftp_url = self.settings.ftp_url
         url = f"{self.settings.acc_url}?acc={accession}"
         text = body.decode("utf-8", errors="replace")
@@ -348,6 +351,7 @@ class GEOClient:
         entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
         converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         check_requested(accession, converted, url)
+        sha = hashlib.sha256(body).hexdigest()
         if cache_as is not None:
-            self.cache.put(cache_as[0], body, url=url, fetched_at=cache_as[1])
-        return converted
+            self.cache.put(cache_as[0], body, url=url, fetched_at=cache_as[1], sha256=sha)
+        return converted, sha

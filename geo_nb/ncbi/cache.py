@@ -163,18 +163,27 @@ class DiskCache:
             os.utime(path)
         return body, fetched_at
 
-    def put(self, key: str, body: bytes, *, url: str, fetched_at: float | None = None) -> None:
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        url: str,
+        fetched_at: float | None = None,
+        sha256: str | None = None,
+    ) -> None:
         """Store ``body`` for ``key`` atomically. ``url`` must carry no secrets.
 
         ``fetched_at`` is when the data was fetched (default: now); an entry
         derived from older answers passes theirs, so it expires with them.
+        ``sha256`` is the body's hash when the caller already computed it.
         """
         header = {
             "format": _FORMAT,
             "url": url,
             "fetched_at": time.time() if fetched_at is None else fetched_at,
             "length": len(body),
-            "sha256": hashlib.sha256(body).hexdigest(),
+            "sha256": sha256 or hashlib.sha256(body).hexdigest(),
         }
         blob = gzip.compress(json.dumps(header).encode() + b"\n" + body, compresslevel=5, mtime=0)
         # Temporary files of writers that were killed are harmless (reads skip them), but
