@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from geo_nb.jupyter.widgets import GEOExplorer
@@ -124,6 +125,11 @@ async def test_cancel_download_keeps_only_part_files(geo_env: NCBIEmulator, tmp_
     dest = tmp_path / "data"
     task = explorer.download(dest)
     assert task is not None
+    # Cancel once bytes are arriving (a loaded CI machine may take longer than cancel_soon's pause).
+    for _ in range(200):
+        if any(p.name.endswith(".part") and p.stat().st_size for p in dest.rglob("*.part")):
+            break
+        await asyncio.sleep(0.05)
     assert await cancel_soon(explorer) < 1
     assert task.cancelled() and explorer.message == "Download cancelled."
     assert explorer.progress.stages["download"].state == "cancelled"
