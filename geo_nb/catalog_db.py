@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._gcpause import paused_gc
 from ._version import __version__
 from .catalog_read import (
     holds_all,
@@ -288,7 +289,7 @@ class Catalog:
         """The stored records of ``accessions`` (all series when None), with their samples,
         platforms and files; accessions it does not hold are ``not_in_catalog`` errors."""
         wanted = list(accessions) if accessions is not None else self.accessions("series")
-        with self._connect() as connection:
+        with self._connect() as connection, paused_gc():
             found = load_records(connection, wanted)
             samples_of = {series.accession: series.sample_ids for series in found.get("series", [])}
             extra = [s for ids in samples_of.values() for s in ids if s not in found["ids"]]

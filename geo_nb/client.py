@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from ._aio import gather_or_cancel
+from ._gcpause import paused_gc
 from .accessions import normalize_accessions
 from .assembly import (
     assemble,
@@ -201,6 +202,11 @@ class GEOClient:
                 self.digests.save(accession, converted, fetched_at, folder, force=refresh)
             return outcome
 
+        if not refresh:
+            # All digests at once, in one pause of the collector (see geo_nb._gcpause).
+            with paused_gc():
+                for accession in wanted:
+                    self._warm(accession, files and accession.startswith("GSE"))
         requested = list(wanted)
         outcomes: list[Converted | FetchError] = []
         metadata.start()
@@ -348,8 +354,9 @@ class GEOClient:
         url = f"{self.settings.acc_url}?acc={accession}"
         text = body.decode("utf-8", errors="replace")
         check_soft(text, accession, url, offline=self.settings.offline_demo)
-        entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
-        converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
+        with paused_gc():
+            entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
+            converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))
         check_requested(accession, converted, url)
         sha = hashlib.sha256(body).hexdigest()
         if cache_as is not None:

@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ._gcpause import paused_gc
 from ._version import __version__
 from .files.inventory import SeriesFolder
 from .ncbi.cache import DiskCache, cache_key
@@ -111,8 +112,10 @@ class DigestStore:
             return None
         body, fetched_at = entry
         try:
-            digest = _Digest.model_validate_json(body)
-            folder = SeriesFolder.from_json(digest.folder, fetched_at) if digest.folder else None
+            with paused_gc():
+                digest = _Digest.model_validate_json(body)
+                listed = digest.folder
+                folder = SeriesFolder.from_json(listed, fetched_at) if listed else None
         except (ValidationError, KeyError, TypeError, ValueError) as exc:
             log.warning("ignoring an unreadable digest of %s (%s)", accession, exc)
             self.cache.remove(self.key(accession))

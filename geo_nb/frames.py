@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ._gcpause import paused_gc
 from .records import GEORecords, Platform, Sample, Series, SupplementaryFile
 
 __all__ = [
@@ -145,6 +146,7 @@ def make_frame(
     return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
 
 
+@paused_gc()
 def series_frame(series: Iterable[Series]) -> pd.DataFrame:
     """One row per series."""
     rows = [
@@ -220,6 +222,7 @@ def _sample_row(series_accession: str | None, sample: Sample) -> dict[str, Any]:
     return row
 
 
+@paused_gc()
 def samples_frame(records: GEORecords) -> pd.DataFrame:
     """One row per (series, sample), one ``chN.<tag>`` column per characteristic.
 
@@ -272,6 +275,7 @@ def file_rows(records: GEORecords) -> list[tuple[str | None, SupplementaryFile]]
     return rows
 
 
+@paused_gc()
 def files_frame(records: GEORecords) -> pd.DataFrame:
     """One row per supplementary file (see :func:`file_rows` for which).
 
@@ -284,6 +288,7 @@ def files_frame(records: GEORecords) -> pd.DataFrame:
     return frame
 
 
+@paused_gc()
 def platforms_frame(platforms: Iterable[Platform]) -> pd.DataFrame:
     """One row per platform."""
     rows = [

