@@ -51,7 +51,8 @@ from .catalog_read import (
     unique,
 )
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
-from .records import FetchError, GEORecords, Platform, Sample, Series
+from .catalog_write import merged_inventories, reads_extras
+from .records import FetchError, GEORecords, Platform, Sample, Series, SupplementaryFile
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ class Catalog:
         provenance: Mapping[str, Provenance] | None = None,
         *,
         extras: Mapping[str, Mapping[str, Any]] | None = None,
+        inventory: bool = True,
     ) -> int:
         """Store one fetch's records (one transaction); returns the fetch's id.
 
@@ -148,10 +150,13 @@ class Catalog:
         A record already stored is not rewritten when its answer is the same
         (same SHA-256), or when this fetch read it from geo_nb's own caches
         without its raw answer (no provenance: the stored one stays).
+        ``inventory=False`` says the fetch read no folders (``files=False``): its
+        files are those the records name, unsized, and its runs' FASTQ files, so a
+        stored inventory keeps its rows and only its run rows are replaced.
         """
         provenance = provenance or {}
         now = _iso()
-        with self._connect() as connection:
+        with self._connect() as connection, paused_gc():
             connection.execute("BEGIN IMMEDIATE")
             try:
                 cursor = connection.execute(
@@ -172,14 +177,19 @@ class Catalog:
                 fresh = bool(provenance or extras) or not holds_all(connection, records)
                 if fresh:
                     self._write_records(connection, records, provenance, fetch_id, now)
-                    self._write_files(connection, records, fetch_id, now)
-                named_data = {**_reads_extras(records), **(extras or {})} if fresh else {}
-                for accession, named in named_data.items():
+                    self._write_files(connection, records, fetch_id, now, inventory)
+                named_data = reads_extras(records) if fresh else {}
+                for accession, named in (extras or {}).items():
                     for name, data in named.items():
-                        connection.execute(
-                            "INSERT OR REPLACE INTO extras VALUES (?, ?, ?, ?, ?)",
-                            (accession, name, now, fetch_id, json.dumps(data, default=str)),
-                        )
+                        named_data.setdefault(accession, {})[name] = json.dumps(data, default=str)
+                connection.executemany(
+                    "INSERT OR REPLACE INTO extras VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (accession, name, now, fetch_id, body)
+                        for accession, named in named_data.items()
+                        for name, body in named.items()
+                    ],
+                )
                 connection.executemany(
                     "INSERT INTO errors VALUES (?, ?, ?, ?)",
                     [(fetch_id, e.accession, e.kind, e.message) for e in records.errors],
@@ -243,18 +253,25 @@ class Catalog:
 
     @staticmethod
     def _write_files(
-        connection: sqlite3.Connection, records: GEORecords, fetch_id: int, now: str
+        connection: sqlite3.Connection,
+        records: GEORecords,
+        fetch_id: int,
+        now: str,
+        inventory: bool,
     ) -> None:
         if records.files is None:
             return
-        by_series: dict[str, list[str]] = {}
+        by_series: dict[str, list[SupplementaryFile]] = {}
         for row in records.files:
-            by_series.setdefault(row.series_accession or row.owner, []).append(
-                row.model_dump_json()
-            )
+            by_series.setdefault(row.series_accession or row.owner, []).append(row)
+        if not inventory:
+            by_series = merged_inventories(connection, by_series)
         connection.executemany(
             "INSERT OR REPLACE INTO inventories VALUES (?, ?, ?, ?)",
-            [(s, now, fetch_id, "[" + ",".join(rows) + "]") for s, rows in by_series.items()],
+            [
+                (series, now, fetch_id, "[" + ",".join(r.model_dump_json() for r in rows) + "]")
+                for series, rows in by_series.items()
+            ],
         )
 
     # ---- reading -------------------------------------------------------------------------
@@ -367,16 +384,3 @@ class Catalog:
         """Named data stored per accession (e.g. ``"runs"``), as loaded JSON."""
         rows = self.query("SELECT accession, json FROM extras WHERE name = ?", (name,))
         return {a: json.loads(j) for a, j in zip(rows["accession"], rows["json"], strict=True)}
-
-
-def _reads_extras(records: GEORecords) -> dict[str, dict[str, Any]]:
-    """The records' runs by sample and publications by series, as ``extras`` rows."""
-    out: dict[str, dict[str, Any]] = {}
-    for run in records.runs:
-        owner = run.sample_accession or run.series_accession or run.run
-        out.setdefault(owner, {}).setdefault("runs", []).append(run.model_dump(mode="json"))
-    for article in records.publications:
-        for series in article.series_accessions:
-            named = out.setdefault(series, {}).setdefault("publications", [])
-            named.append(article.model_dump(mode="json"))
-    return out

@@ -30,6 +30,7 @@ __all__ = [
     "load_publications",
     "load_records",
     "load_runs",
+    "parse_inventory",
     "select_in",
     "unique",
 ]
@@ -139,7 +140,7 @@ def load_files(
     out: list[SupplementaryFile] = []
     for accession in series:
         if accession in rows:
-            out.extend(_FILES.validate_json(rows[accession]))
+            out.extend(parse_inventory(rows[accession]))
     for sample, owner in alone.items():
         if owner in rows and owner not in series:
             out.extend(
@@ -148,6 +149,11 @@ def load_files(
                 if i.get("owner") == sample
             )
     return out
+
+
+def parse_inventory(text: str) -> list[SupplementaryFile]:
+    """A stored inventory (the JSON list of a series' files) as records."""
+    return _FILES.validate_json(text)
 
 
 def load_extras(

@@ -34,9 +34,16 @@ from .assembly import (
 )
 from .caches import disk_cache
 from .catalog_db import Provenance
-from .digests import DigestStore
+from .digests import DigestStore, Loaded
 from .errors import BlockedError, UnexpectedResponseError
-from .files.inventory import FolderReader, SeriesFolder, build_inventory, folder_key, unsized
+from .files.inventory import (
+    FolderReader,
+    SeriesFolder,
+    build_inventory,
+    folder_key,
+    rows_key,
+    unsized,
+)
 from .metadata import MetadataSources, durable
 from .ncbi.acc import acc_params, check_soft
 from .ncbi.cache import cache_key, memory_cache
@@ -176,7 +183,7 @@ class GEOClient:
         async def one(accession: str) -> list[Converted | FetchError]:
             with_folder = files and accession.startswith("GSE")
             if not refresh:
-                self._warm(accession, with_folder)
+                self._warm([accession], files)  # a no-op unless it is a new SubSeries
             try:
                 converted, fetched_at = await sources.record(accession, refresh=refresh)
                 when[accession] = fetched_at
@@ -203,10 +210,7 @@ class GEOClient:
             return outcome
 
         if not refresh:
-            # All digests at once, in one pause of the collector (see geo_nb._gcpause).
-            with paused_gc():
-                for accession in wanted:
-                    self._warm(accession, files and accession.startswith("GSE"))
+            self._warm(wanted, files)
         requested = list(wanted)
         outcomes: list[Converted | FetchError] = []
         metadata.start()
@@ -244,7 +248,7 @@ class GEOClient:
         ids = [r.accession for group in (records.series, records.samples) for r in group]
         ids += [p.accession for p in records.platforms]
         fresh = {a: self.provenance.pop(a) for a in ids if a in self.provenance}
-        await asyncio.to_thread(record_fetch, self.settings, records, fresh)
+        await asyncio.to_thread(record_fetch, self.settings, records, fresh, inventory=files)
         return GEOResult(records, settings=self.settings)
 
     async def _exact_sizes(
@@ -285,21 +289,39 @@ class GEOClient:
         s = self.settings
         return ("acc", s.acc_url, s.ftp_url, accession), folder_key(s.ftp_url, accession)
 
-    def _warm(self, accession: str, with_folder: bool) -> None:
-        """Fill the memory cache from the accession's digest on disk, if it helps."""
+    def _warm(self, accessions: list[str], files: bool) -> None:
+        """Fill the memory cache from the accessions' digests on disk, where it helps
+        (``files``: the series' folders are wanted too)."""
+        needs: dict[str, tuple[bool, bool]] = {}
+        for accession in accessions:
+            record_key, folder_key = self._memory_keys(accession)
+            need_record = memory_cache.get(record_key) is None
+            need_folder = files and accession.startswith("GSE")
+            need_folder = need_folder and memory_cache.get(folder_key) is None
+            if need_record or need_folder:
+                needs[accession] = (need_record, need_folder)
+        if not needs:
+            return
+        # One pause of the collector for all of them (see geo_nb._gcpause).
+        with paused_gc():
+            for accession, (need_record, need_folder) in needs.items():
+                found = self.digests.load(accession)
+                if found is not None:
+                    self._remember(accession, found, need_record, need_folder)
+
+    def _remember(
+        self, accession: str, found: Loaded, need_record: bool, need_folder: bool
+    ) -> None:
         record_key, folder_key = self._memory_keys(accession)
-        need_record = memory_cache.get(record_key) is None
-        need_folder = with_folder and memory_cache.get(folder_key) is None
-        if not (need_record or need_folder):
-            return
-        found = self.digests.load(accession)
-        if found is None:
-            return
-        converted, fetched_at, folder = found
+        converted, fetched_at, folder, rows = found
         if need_record:
             memory_cache.put(record_key, (converted, fetched_at))
         if need_folder and folder is not None:
             memory_cache.put(folder_key, folder)
+            if need_record and rows is not None:
+                known = self.digests.rows_of(accession, converted, folder, rows)
+                if known is not None:
+                    memory_cache.put(rows_key(self.settings.ftp_url, accession), known)
 
     async def _record(
         self, accession: str, *, refresh: bool, ticket: AccTicket | None = None

@@ -31,10 +31,10 @@ from pydantic import BaseModel, ValidationError
 
 from ._gcpause import paused_gc
 from ._version import __version__
-from .files.inventory import SeriesFolder
+from .files.inventory import SeriesFolder, SeriesRows, present_samples, series_rows
 from .ncbi.cache import DiskCache, cache_key
 from .parse.convert import Converted
-from .records import Platform, Sample, Series
+from .records import Platform, Sample, Series, SupplementaryFile
 from .settings import Settings
 
 __all__ = ["DigestStore", "fingerprint", "forget_known"]
@@ -43,11 +43,21 @@ log = logging.getLogger("geo_nb.cache")
 
 #: Bump when what a digest means changes without the shaping code changing.
 SCHEMA = 1
-_SHAPERS = ("records.py", "parse/convert.py", "files/inventory.py", "ncbi/listing.py")
+_SHAPERS = (
+    "records.py",
+    "accessions.py",
+    "parse/convert.py",
+    "files/inventory.py",
+    "files/classify.py",
+    "ncbi/listing.py",
+)
 # Digests this process wrote or read, and whether they hold the folder: a warm fetch from
 # the memory cache must not write them again, nor replace one with a folder by one without.
 _known: dict[Path, bool] = {}
 _known_lock = threading.Lock()
+
+#: What :meth:`DigestStore.load` returns: records, when fetched, folder, inventory rows.
+Loaded = tuple[Converted, float, SeriesFolder | None, list[SupplementaryFile] | None]
 
 
 @functools.cache
@@ -74,6 +84,9 @@ class _Digest(BaseModel):
     samples: list[Sample]
     platforms: list[Platform]
     folder: dict[str, Any] | None = None
+    # The series' inventory rows (files.inventory.series_rows), built from the records
+    # and folder above: validating them costs a fraction of building them again.
+    rows: list[SupplementaryFile] | None = None
 
 
 class DigestStore:
@@ -105,9 +118,12 @@ class DigestStore:
             key = self._keys[accession] = cache_key("digest", self.settings.acc_url, params)
         return key
 
-    def load(self, accession: str) -> tuple[Converted, float, SeriesFolder | None] | None:
-        """The records, their time and (if digested with it) the folder; None on a miss."""
-        entry = self.cache.read(self.key(accession))
+    def load(self, accession: str) -> Loaded | None:
+        """The records, their time, the folder and the series' inventory rows (the last
+        two if digested with them); None on a miss."""
+        return self._parse(accession, self.cache.read(self.key(accession)))
+
+    def _parse(self, accession: str, entry: tuple[bytes, float] | None) -> Loaded | None:
         if entry is None:
             return None
         body, fetched_at = entry
@@ -122,7 +138,19 @@ class DigestStore:
             self._mark(accession, None)
             return None
         self._mark(accession, folder is not None)
-        return (digest.series, digest.samples, digest.platforms), fetched_at, folder
+        converted = (digest.series, digest.samples, digest.platforms)
+        return converted, fetched_at, folder, digest.rows
+
+    @staticmethod
+    def rows_of(
+        accession: str, converted: Converted, folder: SeriesFolder, rows: list[SupplementaryFile]
+    ) -> SeriesRows | None:
+        """``rows`` as the :class:`SeriesRows` of the series ``accession`` in ``converted``."""
+        series = [s for s in converted[0] if s.accession == accession]
+        if len(series) != 1:
+            return None
+        samples = {s.accession: s for s in converted[1]}
+        return SeriesRows(series[0], folder, present_samples(series[0], samples), rows)
 
     def save(
         self,
@@ -139,11 +167,17 @@ class DigestStore:
             return
         series, samples, platforms = converted
         when = min(fetched_at, folder.fetched_at) if folder is not None else fetched_at
+        rows = None
+        wanted = [s for s in series if s.accession == accession]
+        if folder is not None and len(wanted) == 1:
+            by_accession = {s.accession: s for s in samples}
+            rows = series_rows(wanted[0], by_accession, folder, self.settings.ftp_url)
         digest = _Digest(
             series=series,
             samples=samples,
             platforms=platforms,
             folder=folder.to_json() if folder is not None else None,
+            rows=rows,
         )
         body = digest.model_dump_json().encode()
         url = f"{self.settings.acc_url}?acc={accession}#digest"

@@ -27,19 +27,25 @@ log = logging.getLogger("geo_nb")
 
 
 def record_fetch(
-    settings: Settings, records: GEORecords, provenance: Mapping[str, Provenance]
+    settings: Settings,
+    records: GEORecords,
+    provenance: Mapping[str, Provenance],
+    *,
+    inventory: bool = True,
 ) -> int | None:
     """Store a fetch in the catalog of ``settings`` (unless ``settings.catalog`` is off).
 
     A catalog that cannot be written (a read-only cache folder, a full disk, a
     database another program holds locked for longer than 30 s) costs the
     user nothing but this record: it becomes a :class:`RuntimeWarning` and a log
-    line, never a failed fetch. Returns the fetch's id, or None.
+    line, never a failed fetch. Returns the fetch's id, or None. ``inventory=False``:
+    the fetch read no folders (see :meth:`Catalog.record`).
     """
     if not settings.catalog:
         return None
     try:
-        return Catalog(Path(settings.cache_dir) / CATALOG_NAME).record(records, provenance)
+        catalog = Catalog(Path(settings.cache_dir) / CATALOG_NAME)
+        return catalog.record(records, provenance, inventory=inventory)
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         message = (
             f"geo_nb could not record this fetch in its catalog ({type(exc).__name__}: {exc}); "

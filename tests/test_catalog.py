@@ -14,6 +14,7 @@ import pytest
 import geo_nb
 from geo_nb.catalog_db import MIGRATIONS, SCHEMA_VERSION, Catalog, Provenance
 from geo_nb.ncbi.cache import memory_cache
+from geo_nb.records import GEORecords, Level, Series, SupplementaryFile
 from geo_nb.testing import NCBIEmulator
 
 
@@ -123,3 +124,34 @@ def test_unchanged_records_are_not_rewritten(geo_env: NCBIEmulator, tmp_path: Pa
     rows = cat.query("SELECT accession, fetch_id FROM records")
     assert set(rows.fetch_id) == {1}  # the second fetch found nothing new
     assert len(cat.history()) == 2
+
+
+def test_an_inventory_is_merged_not_replaced_by_a_fetch_without_files(tmp_path: Path) -> None:
+    def row(name: str, level: Level, size: int | None) -> SupplementaryFile:
+        url = f"https://example.org/{name}"
+        return SupplementaryFile(
+            owner="GSE1", level=level, name=name, url=url, source_url=url,
+            category="other", format="TXT", compression="none",
+            series_accession="GSE1", size_bytes=size,
+        )  # fmt: skip
+
+    series = Series(accession="GSE1", title="t", sample_ids=[])
+    cat = Catalog(tmp_path / "catalog.sqlite3")
+    sized = [row("GSE1_RAW.tar", "series", 10), row("SRR1_1.fastq.gz", "run", 5)]
+    cat.record(GEORecords(requested=["GSE1"], series=[series], files=sized))
+    lean = [row("GSE1_RAW.tar", "series", None), row("SRR1_1.fastq.gz", "run", 7)]
+    new = {"GSE1": {"note": "something new"}}  # else a fetch of what is held writes nothing
+    without_files = GEORecords(requested=["GSE1"], series=[series], files=lean)
+    cat.record(without_files, extras=new, inventory=False)
+    stored = {(f.name, f.size_bytes) for f in cat.records(["GSE1"]).files or []}
+    assert stored == {("GSE1_RAW.tar", 10), ("SRR1_1.fastq.gz", 7)}  # sizes kept, runs new
+    only = GEORecords(requested=["GSE1"], series=[series], files=lean[:1])
+    cat.record(only, extras=new, inventory=False)
+    assert len(cat.records(["GSE1"]).files or []) == 2  # no run rows: nothing to change
+    other = Series(accession="GSE2", title="u", sample_ids=[])
+    first = [row("GSE2_x.txt", "series", None).model_copy(update={"series_accession": "GSE2"})]
+    unknown = GEORecords(requested=["GSE2"], series=[other], files=first)
+    cat.record(unknown, extras=new, inventory=False)
+    assert [f.name for f in cat.records(["GSE2"]).files or []] == ["GSE2_x.txt"]  # none stored
+    cat.record(GEORecords(requested=["GSE1"], series=[series], files=lean), extras=new)
+    assert {f.size_bytes for f in cat.records(["GSE1"]).files or []} == {None, 7}  # a new inventory

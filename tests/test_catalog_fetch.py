@@ -161,3 +161,19 @@ async def test_one_client_records_each_answer_once(geo_env: NCBIEmulator) -> Non
     rows = geo_nb.catalog().query("SELECT accession, fetch_id FROM records")
     fetched = dict(zip(rows.accession, rows.fetch_id, strict=True))
     assert fetched["GSE100494"] == 1 and fetched["GSM11805"] == 2
+
+
+def test_a_fetch_without_files_keeps_the_stored_inventory(geo_env: NCBIEmulator) -> None:
+    full = geo_nb.fetch("GSE52778", progress=False, runs=True)
+    assert set(full.files.level) == {"series", "ncbi", "run"}
+    memory_cache.clear()
+    lean = geo_nb.fetch("GSE52778", progress=False, files=False, runs=True)
+    assert "ncbi" not in set(lean.files.level)  # no inventory read: NCBI's counts unknown
+    memory_cache.clear()
+    back = geo_nb.fetch("GSE52778", offline=True)
+    # The stored inventory kept its rows; only the runs' rows were written again.
+    key = ["level", "name", "size_bytes"]
+    pd.testing.assert_frame_equal(
+        back.files[key].sort_values(key[:2]).reset_index(drop=True),
+        full.files[key].sort_values(key[:2]).reset_index(drop=True),
+    )

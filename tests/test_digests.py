@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 import geo_nb
 from geo_nb import digests
+from geo_nb.files.inventory import SeriesRows, build_inventory, rows_key, series_rows
 from geo_nb.ncbi.cache import memory_cache
 from geo_nb.testing import NCBIEmulator
 from tests.helpers import cache_entries
@@ -120,3 +122,43 @@ def test_a_fetch_without_files_keeps_the_digest_with_the_folder(geo_env: NCBIEmu
     before = len(geo_env.requests)
     assert len(geo_nb.fetch("GSE100494", progress=False).files) == 4
     assert len(geo_env.requests) == before
+
+
+def test_a_warm_start_reads_the_inventory_rows_from_the_digest(geo_env: NCBIEmulator) -> None:
+    first = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
+    memory_cache.clear()
+    digests.forget_known()
+    again = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
+    assert again.records == first.records
+    settings = geo_nb.Settings()
+    known = memory_cache.get(rows_key(settings.ftp_url, "GSE100494"))
+    assert isinstance(known, SeriesRows)  # put there from the digest, not built
+    series = next(s for s in again.records.series if s.accession == "GSE100494")
+    samples = {s.accession: s for s in again.records.samples}
+    assert known.series is series
+    assert known.rows == series_rows(series, samples, known.folder, settings.ftp_url)
+    assert [s.accession for s in known.samples] == series.sample_ids
+    assert all(s is samples[s.accession] for s in known.samples)
+
+
+def test_inventory_rows_of_other_inputs_are_never_used(geo_env: NCBIEmulator) -> None:
+    res = geo_nb.fetch("GSE100494", progress=False)
+    settings = geo_nb.Settings()
+    key = rows_key(settings.ftp_url, "GSE100494")
+    known = memory_cache.get(key)
+    assert isinstance(known, SeriesRows)
+    bogus = [known.rows[0].model_copy(update={"name": "not-from-these-inputs.txt"})]
+    folders = {"GSE100494": known.folder}
+    for stale in (
+        SeriesRows(known.series.model_copy(), known.folder, known.samples, bogus),  # another record
+        SeriesRows(known.series, dataclasses.replace(known.folder), known.samples, bogus),
+        SeriesRows(known.series, known.folder, (), bogus),  # other samples at hand
+        SeriesRows(known.series, known.folder, tuple(s.model_copy() for s in known.samples), bogus),
+    ):
+        memory_cache.put(key, stale)
+        rows = build_inventory(res.records, folders, settings.ftp_url)
+        assert "not-from-these-inputs.txt" not in {r.name for r in rows}
+        assert rows == list(res.records.files or [])
+    memory_cache.put(key, SeriesRows(known.series, known.folder, known.samples, bogus))
+    rows = build_inventory(res.records, folders, settings.ftp_url)
+    assert [r.name for r in rows] == ["not-from-these-inputs.txt"]  # the very same inputs

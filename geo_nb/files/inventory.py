@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -29,11 +29,19 @@ from ..errors import NotFoundError, ParseError, UnexpectedResponseError, WrongFo
 from ..ncbi.cache import DiskCache, cache_key, memory_cache
 from ..ncbi.http import HttpClient, Service
 from ..ncbi.listing import ArchiveMember, ListingEntry, parse_filelist, parse_listing
-from ..records import GEORecords, Level, SupplementaryFile
+from ..records import GEORecords, Level, Sample, Series, SupplementaryFile
 from ..settings import Settings
 from .classify import classify_file
 
-__all__ = ["FolderReader", "SeriesFolder", "build_inventory"]
+__all__ = [
+    "FolderReader",
+    "SeriesFolder",
+    "SeriesRows",
+    "build_inventory",
+    "present_samples",
+    "rows_key",
+    "series_rows",
+]
 
 _ABSENT = b""
 T = TypeVar("T")
@@ -260,6 +268,81 @@ def _member_row(member: ArchiveMember, series: str, ftp_url: str) -> Supplementa
     )
 
 
+@dataclass(frozen=True)
+class SeriesRows:
+    """One series' inventory rows and the objects they were built from.
+
+    A new process reads them from the series' digest (validated in one pydantic
+    call instead of built row by row); :func:`build_inventory` uses them only
+    when its series record, folder and sample records are these very objects,
+    so they can never describe other inputs.
+    """
+
+    series: Series
+    folder: SeriesFolder
+    samples: tuple[Sample, ...]
+    rows: list[SupplementaryFile]
+
+    def built_from(self, series: Series, folder: SeriesFolder, samples: tuple[Sample, ...]) -> bool:
+        """Whether these rows were built from exactly these objects."""
+        return (
+            self.series is series
+            and self.folder is folder
+            and len(self.samples) == len(samples)
+            and all(a is b for a, b in zip(self.samples, samples, strict=True))
+        )
+
+
+def rows_key(ftp_url: str, accession: str) -> tuple[str, str, str]:
+    """The memory-cache key of a series' :class:`SeriesRows` below ``ftp_url``."""
+    return ("inventory", ftp_url, accession)
+
+
+def present_samples(series: Series, samples: Mapping[str, Sample]) -> tuple[Sample, ...]:
+    """The records of the samples of ``series`` at hand, in its order (none for a
+    SuperSeries, whose samples' files belong to its SubSeries)."""
+    if series.is_superseries:
+        return ()
+    return tuple(samples[a] for a in series.sample_ids if a in samples)
+
+
+def series_rows(
+    series: Series, samples: Mapping[str, Sample], folder: SeriesFolder, ftp_url: str
+) -> list[SupplementaryFile]:
+    """The inventory rows of one series: its files, its folder's and its samples'."""
+    listing = {e.name: e for e in folder.entries}
+    named = {f.name for f in series.supplementary_files}
+    rows = [
+        _row(f, series.accession, **_sized(f.name, folder, listing))
+        for f in series.supplementary_files
+    ]
+    for entry in folder.entries:
+        if entry.name not in named:
+            exact = folder.archives.get(entry.name)
+            rows.append(_listing_row(entry, series.accession, folder.url, exact))
+    if series.is_superseries:
+        return rows
+    members = {m.name: m for m in folder.members}
+    for accession in series.sample_ids:
+        sample = samples.get(accession)
+        if sample is None:
+            continue
+        for f in sample.supplementary_files:
+            member = members.pop(f.name, None)
+            sized = (
+                {}
+                if member is None
+                else {
+                    "size_bytes": member.size,
+                    "size_source": "filelist",
+                    "archive": member.archive,
+                }
+            )
+            rows.append(_row(f, series.accession, **sized))
+    rows.extend(_member_row(m, series.accession, ftp_url) for m in members.values())
+    return rows
+
+
 @paused_gc()
 def build_inventory(
     records: GEORecords, folders: dict[str, SeriesFolder], ftp_url: str
@@ -269,38 +352,20 @@ def build_inventory(
     rows: list[SupplementaryFile] = []
     placed_samples: set[str] = set()
     for series in records.series:
-        folder = folders.get(series.accession, SeriesFolder(series.accession, ""))
-        listing = {e.name: e for e in folder.entries}
-        named = {f.name for f in series.supplementary_files}
-        rows.extend(
-            _row(f, series.accession, **_sized(f.name, folder, listing))
-            for f in series.supplementary_files
-        )
-        for entry in folder.entries:
-            if entry.name not in named:
-                exact = folder.archives.get(entry.name)
-                rows.append(_listing_row(entry, series.accession, folder.url, exact))
-        if series.is_superseries:
+        folder = folders.get(series.accession)
+        present = present_samples(series, samples)
+        placed_samples.update(s.accession for s in present)
+        if folder is None:
+            rows.extend(series_rows(series, samples, SeriesFolder(series.accession, ""), ftp_url))
             continue
-        members = {m.name: m for m in folder.members}
-        for accession in series.sample_ids:
-            sample = samples.get(accession)
-            if sample is None:
-                continue
-            placed_samples.add(accession)
-            for f in sample.supplementary_files:
-                member = members.pop(f.name, None)
-                sized = (
-                    {}
-                    if member is None
-                    else {
-                        "size_bytes": member.size,
-                        "size_source": "filelist",
-                        "archive": member.archive,
-                    }
-                )
-                rows.append(_row(f, series.accession, **sized))
-        rows.extend(_member_row(m, series.accession, ftp_url) for m in members.values())
+        key = rows_key(ftp_url, series.accession)
+        known: SeriesRows | None = memory_cache.get(key)
+        if known is None or not known.built_from(series, folder, present):
+            known = SeriesRows(
+                series, folder, present, series_rows(series, samples, folder, ftp_url)
+            )
+            memory_cache.put(key, known)
+        rows.extend(known.rows)
     for sample in records.samples:
         if sample.accession not in placed_samples and sample.accession in records.requested:
             series_accession = sample.series[0] if sample.series else None
