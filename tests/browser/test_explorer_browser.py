@@ -9,7 +9,9 @@ explorer sets) and bounded. ``tests/artifacts/`` gets screenshots.
 
 from __future__ import annotations
 
+import io
 import re
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -249,7 +251,9 @@ def facet_and_download(page: Page, server: JupyterServer, artifacts: Path, name:
     page.locator(".geo-nb-download-categories button", has_text="genome_track").click()
     summary = page.locator(".geo-nb-download-summary .geo-nb-plan-summary")
     expect(summary).to_have_attribute("data-files", "2", timeout=NCBI_TIMEOUT_MS)
-    expect(summary).to_have_attribute("data-unknown-sizes", "2")  # GEO lists no sizes here
+    # Sized before downloading: the series' filelist.txt names each file of its RAW.tar.
+    expect(summary).to_have_attribute("data-unknown-sizes", "0")
+    expect(summary).to_have_attribute("data-total-bytes", str(2 * len(BODY)))
     button = page.locator("button.geo-nb-download-button")
     expect(button).to_be_enabled()
     button.click()
@@ -308,15 +312,30 @@ def run_in_kernel(code: str, env: dict[str, str], cwd: Path) -> str:
 
 
 def give_bodies(emulator: NCBIEmulator) -> None:
-    """Synthetic bytes for the six bigWigs of :data:`SERIES`, so they can be downloaded."""
+    """Synthetic bytes for the six bigWigs of :data:`SERIES`, so they can be downloaded,
+    and the series' ``RAW.tar`` with its ``filelist.txt`` (GEO has both for it; the
+    recordings do not), so the explorer shows their sizes before downloading."""
     record = emulator.store.record(SERIES)
     assert record is not None
-    for sample_id in record.values("Series_sample_id"):
-        sample = emulator.store.record(sample_id)
-        assert sample is not None
-        for _, url in sample.matching("Sample_supplementary_file"):
-            path = f"{ftp_dir(sample_id)}/suppl/{url.rsplit('/', 1)[-1]}"
-            emulator.store.add_ftp_file(path, BODY)
+    buffer = io.BytesIO()
+    members: list[str] = []
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for sample_id in record.values("Series_sample_id"):
+            sample = emulator.store.record(sample_id)
+            assert sample is not None
+            for _, url in sample.matching("Sample_supplementary_file"):
+                name = url.rsplit("/", 1)[-1]
+                emulator.store.add_ftp_file(f"{ftp_dir(sample_id)}/suppl/{name}", BODY)
+                info = tarfile.TarInfo(name)
+                info.size = len(BODY)
+                tar.addfile(info, io.BytesIO(BODY))
+                members.append(name)
+    folder, tar_name = f"{ftp_dir(SERIES)}/suppl", f"{SERIES}_RAW.tar"
+    emulator.store.add_ftp_file(f"{folder}/{tar_name}", buffer.getvalue())
+    lines = ["#Archive/File\tName\tTime\tSize\tType"]
+    lines.append(f"Archive\t{tar_name}\t03/10/2020 12:00:01\t{len(buffer.getvalue())}\tTAR")
+    lines += [f"File\t{name}\t03/09/2020 18:30:00\t{len(BODY)}\tBW" for name in members]
+    emulator.store.add_ftp_file(f"{folder}/filelist.txt", ("\n".join(lines) + "\n").encode())
 
 
 @pytest.mark.parametrize("kind", ["lab", "notebook"])
@@ -340,7 +359,14 @@ def test_explorer_search_and_fetch(
     two = facet_and_download(page, server, artifacts, name)
     check_code_panel(page, server, tmp_path, artifacts, name, two)
     # The whole explorer: design view, download report and code side by side (docs/explorer.png).
-    page.locator(".geo-nb-explorer").screenshot(path=str(artifacts / f"{name}-design.png"))
+    # In a window tall enough for all of it: else Lab's and Notebook's sticky toolbar
+    # covers the top of the scrolled explorer.
+    size = page.viewport_size
+    assert size is not None
+    page.set_viewport_size({"width": size["width"], "height": 2400})
+    design = artifacts / f"{name}-design.png"
+    page.locator(".geo-nb-explorer").screenshot(path=str(design))
+    page.set_viewport_size(size)
     # The Files tab: sizes by category; the side panel plans the files of every series.
     page.locator(".geo-nb-tabs .lm-TabBar-tab", has_text="Files").click()
     expect(page.locator(".geo-nb-files-by-category tr[data-category='all']")).to_be_visible()
