@@ -8,13 +8,16 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import geo_nb
 from geo_nb import digests
+from geo_nb.files import inventory
 from geo_nb.files.inventory import SeriesRows, build_inventory, rows_key, series_rows
 from geo_nb.ncbi.cache import memory_cache
+from geo_nb.records import Series, SupplementaryFile
 from geo_nb.testing import NCBIEmulator
 from tests.helpers import cache_entries
 
@@ -124,11 +127,21 @@ def test_a_fetch_without_files_keeps_the_digest_with_the_folder(geo_env: NCBIEmu
     assert len(geo_env.requests) == before
 
 
-def test_a_warm_start_reads_the_inventory_rows_from_the_digest(geo_env: NCBIEmulator) -> None:
+def test_a_warm_start_reads_the_inventory_rows_from_the_digest(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
     memory_cache.clear()
     digests.forget_known()
+    built: list[str] = []
+
+    def counted(series: Series, *args: Any) -> list[SupplementaryFile]:
+        built.append(series.accession)
+        return series_rows(series, *args)
+
+    monkeypatch.setattr(inventory, "series_rows", counted)
     again = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
+    assert built == []  # every row came from the digests
     assert again.records == first.records
     settings = geo_nb.Settings()
     known = memory_cache.get(rows_key(settings.ftp_url, "GSE100494"))
