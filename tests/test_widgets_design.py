@@ -18,6 +18,8 @@ import pytest
 
 import geo_nb
 from geo_nb.jupyter.widgets import GEOExplorer
+from geo_nb.jupyter.widgets.codepanel import view_code
+from geo_nb.jupyter.widgets.table import TablePanel
 from geo_nb.jupyter.widgets.toggles import ToggleChips
 from geo_nb.testing import NCBIEmulator
 
@@ -180,3 +182,32 @@ def test_teaching_mode_sets_the_demo_with_latency_and_suggestions() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["True 0.2", "True True", "True True", "True", "SLFN11"]
+
+
+@pytest.mark.parametrize(
+    ("needle", "kept"),
+    [
+        ("na", []),  # astype(str) would match the "<NA>" and "nan" of missing cells
+        ("wt; ko", ["GSM2"]),  # a list cell reads as the table shows it
+        ("hidden", []),  # only in a column the table does not show
+        ("GSM1", ["GSM1"]),
+    ],
+)
+def test_the_code_keeps_the_rows_the_text_filter_keeps(needle: str, kept: list[str]) -> None:
+    frame = pd.DataFrame(
+        {
+            "accession": ["GSM1", "GSM2", "GSM3"],
+            "genotype": ["WT", ["WT", "KO"], pd.NA],
+            "age": [7.0, float("nan"), 3.0],
+            "note": ["hidden", "hidden", "hidden"],
+        }
+    )
+    panel = TablePanel("samples", ["accession", "genotype", "age"])
+    panel.set_frame(frame)
+    panel.filter_text.value = needle
+    assert list(panel.view.accession) == kept
+    (line,) = view_code("samples", panel)
+    assert line.startswith("samples = geo_nb.rows_containing(samples, ")
+    scope = {"geo_nb": geo_nb, "samples": frame}
+    exec(line, scope)
+    assert list(scope["samples"].accession) == kept

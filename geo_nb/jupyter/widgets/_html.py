@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from ...accessions import is_accession
+from ...cells import cell_text
 from ...files.plan import human_size
 
 __all__ = ["Cell", "cell_text", "iec_size", "message_html", "table_html"]
@@ -41,19 +41,6 @@ MAX_CELL_CHARS = 160
 def esc(value: object) -> str:
     """Escape text for HTML content and attribute values."""
     return html.escape(str(value), quote=True)
-
-
-def cell_text(value: object) -> str:
-    """A value as plain (unescaped) text: lists joined with ``"; "``, dates as ISO, NA empty."""
-    if isinstance(value, list | tuple):
-        return "; ".join(cell_text(v) for v in value)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
 
 
 def text_cell(value: object, row: Mapping[str, Any] | None = None) -> str:

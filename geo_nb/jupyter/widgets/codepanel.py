@@ -123,10 +123,10 @@ def view_code(name: str, table: TablePanel) -> list[str]:
             lines.append(f"{name} = {name}[{name}[{_literal(column)}] == {_literal(level)}]")
     needle = table.filter_text.value.strip()
     if needle:
-        lines.append(
-            f"{name} = {name}[{name}.astype(str).agg(' '.join, axis=1)"
-            f".str.contains({_literal(needle)}, case=False, regex=False)]"
-        )
+        # The table searches the columns it shows, each cell as it shows it.
+        columns = list(table.shown_columns)
+        within = "" if columns == list(table.frame.columns) else f", columns={_literal(columns)}"
+        lines.append(f"{name} = geo_nb.rows_containing({name}, {_literal(needle)}{within})")
     column = table.sort_column.value
     if column:
         lines.append(

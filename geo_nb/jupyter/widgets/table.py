@@ -31,7 +31,8 @@ from typing import Any
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
-from ._html import TABLE_STYLE, Cell, cell_text, table_html
+from ...cells import cell_text, rows_containing
+from ._html import TABLE_STYLE, Cell, table_html
 from .htmltable import HtmlTable
 
 __all__ = ["MISSING_LEVEL", "TablePanel"]
@@ -247,10 +248,7 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             if column in frame:
                 text = frame[column].map(cell_text).replace("", MISSING_LEVEL)
                 frame = frame[text == level]
-        needle = self.filter_text.value.strip().lower()
-        if needle and not frame.empty:
-            text = frame[self.shown_columns].map(cell_text).agg(" ".join, axis=1).str.lower()
-            frame = frame[text.str.contains(needle, regex=False)]
+        frame = rows_containing(frame, self.filter_text.value, self.shown_columns)
         column = self.sort_column.value
         if column and column in frame:
             frame = frame.sort_values(
