@@ -22,7 +22,6 @@ from pydantic import TypeAdapter
 from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 
 __all__ = [
-    "MODELS",
     "holds_all",
     "load_extras",
     "load_fetched_at",
@@ -35,11 +34,6 @@ __all__ = [
     "unique",
 ]
 
-MODELS: dict[str, type[Series] | type[Sample] | type[Platform]] = {
-    "series": Series,
-    "sample": Sample,
-    "platform": Platform,
-}
 _CHUNK = 500
 # One validation per kind and per inventory, in pydantic's Rust core: a JSON array of the
 # stored bodies costs about half of validating each body alone and far less than

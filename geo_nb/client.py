@@ -41,7 +41,6 @@ from .files.inventory import (
     SeriesFolder,
     build_inventory,
     folder_key,
-    rows_key,
     unsized,
 )
 from .metadata import MetadataSources, durable
@@ -182,8 +181,6 @@ class GEOClient:
 
         async def one(accession: str) -> list[Converted | FetchError]:
             with_folder = files and accession.startswith("GSE")
-            if not refresh:
-                self._warm([accession], files)  # a no-op unless it is a new SubSeries
             try:
                 converted, fetched_at = await sources.record(accession, refresh=refresh)
                 when[accession] = fetched_at
@@ -209,8 +206,6 @@ class GEOClient:
                 self.digests.save(accession, converted, fetched_at, folder, force=refresh)
             return outcome
 
-        if not refresh:
-            self._warm(wanted, files)
         requested = list(wanted)
         outcomes: list[Converted | FetchError] = []
         metadata.start()
@@ -218,6 +213,8 @@ class GEOClient:
         try:
             pending = wanted
             while pending:
+                if not refresh:
+                    self._warm(pending, files)
                 groups = await gather_or_cancel(one(a) for a in pending)
                 outcomes += [o for group in groups for o in group]
                 pending = new_subseries(outcomes, requested) if expand_superseries else []
@@ -319,9 +316,7 @@ class GEOClient:
         if need_folder and folder is not None:
             memory_cache.put(folder_key, folder)
             if need_record and rows is not None:
-                known = self.digests.rows_of(accession, converted, folder, rows)
-                if known is not None:
-                    memory_cache.put(rows_key(self.settings.ftp_url, accession), known)
+                self.digests.remember_rows(accession, converted, folder, rows)
 
     async def _record(
         self, accession: str, *, refresh: bool, ticket: AccTicket | None = None

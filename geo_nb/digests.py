@@ -31,8 +31,8 @@ from pydantic import BaseModel, ValidationError
 
 from ._gcpause import paused_gc
 from ._version import __version__
-from .files.inventory import SeriesFolder, SeriesRows, present_samples, series_rows
-from .ncbi.cache import DiskCache, cache_key
+from .files.inventory import SeriesFolder, SeriesRows, present_samples, rows_key, series_rows
+from .ncbi.cache import DiskCache, cache_key, memory_cache
 from .parse.convert import Converted
 from .records import Platform, Sample, Series, SupplementaryFile
 from .settings import Settings
@@ -121,9 +121,7 @@ class DigestStore:
     def load(self, accession: str) -> Loaded | None:
         """The records, their time, the folder and the series' inventory rows (the last
         two if digested with them); None on a miss."""
-        return self._parse(accession, self.cache.read(self.key(accession)))
-
-    def _parse(self, accession: str, entry: tuple[bytes, float] | None) -> Loaded | None:
+        entry = self.cache.read(self.key(accession))
         if entry is None:
             return None
         body, fetched_at = entry
@@ -141,16 +139,21 @@ class DigestStore:
         converted = (digest.series, digest.samples, digest.platforms)
         return converted, fetched_at, folder, digest.rows
 
-    @staticmethod
-    def rows_of(
-        accession: str, converted: Converted, folder: SeriesFolder, rows: list[SupplementaryFile]
-    ) -> SeriesRows | None:
-        """``rows`` as the :class:`SeriesRows` of the series ``accession`` in ``converted``."""
+    def remember_rows(
+        self,
+        accession: str,
+        converted: Converted,
+        folder: SeriesFolder,
+        rows: list[SupplementaryFile],
+    ) -> None:
+        """Offer ``rows`` to :func:`~geo_nb.files.inventory.build_inventory` (memory cache) as
+        the rows of the series ``accession`` in ``converted`` with ``folder``."""
         series = [s for s in converted[0] if s.accession == accession]
         if len(series) != 1:
-            return None
+            return
         samples = {s.accession: s for s in converted[1]}
-        return SeriesRows(series[0], folder, present_samples(series[0], samples), rows)
+        known = SeriesRows(series[0], folder, present_samples(series[0], samples), rows)
+        memory_cache.put(rows_key(self.settings.ftp_url, accession), known)
 
     def save(
         self,
@@ -172,6 +175,8 @@ class DigestStore:
         if folder is not None and len(wanted) == 1:
             by_accession = {s.accession: s for s in samples}
             rows = series_rows(wanted[0], by_accession, folder, self.settings.ftp_url)
+            # The same fetch's inventory uses them rather than building them again.
+            self.remember_rows(accession, converted, folder, rows)
         digest = _Digest(
             series=series,
             samples=samples,

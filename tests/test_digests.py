@@ -175,3 +175,19 @@ def test_inventory_rows_of_other_inputs_are_never_used(geo_env: NCBIEmulator) ->
     memory_cache.put(key, SeriesRows(known.series, known.folder, known.samples, bogus))
     rows = build_inventory(res.records, folders, settings.ftp_url)
     assert [r.name for r in rows] == ["not-from-these-inputs.txt"]  # the very same inputs
+
+
+def test_a_cold_fetch_builds_each_series_rows_once(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+
+    def counted(series: Series, *args: Any) -> list[SupplementaryFile]:
+        built.append(series.accession)
+        return series_rows(series, *args)
+
+    monkeypatch.setattr(inventory, "series_rows", counted)
+    monkeypatch.setattr(digests, "series_rows", counted)
+    res = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
+    assert sorted(built) == ["GSE100494", "GSE146537"]  # for the digest; the inventory reuses them
+    assert len(res.files) > 0 and res.files.size_bytes.notna().any()
