@@ -428,77 +428,66 @@ def render(r: Json) -> str:
     # 4. cache
     c = t["cache"]
     add(f"\n## 4. Cache: the fetch of benchmark 1 ({n} series, `files=False`)\n")
-    add(
-        _table(
-            ["state", "seconds (median)", "runs", "cold / this", "target", "result"],
-            [
-                [
-                    f"cold (latency {cfg['latency'] * 1000:.0f} ms)",
-                    _s(c["cold_seconds"]),
-                    str(len(t["geo_nb"]["runs"])),
-                    "1x",
-                    "-",
-                    "-",
-                ],
-                [
-                    "warm from memory (same process)",
-                    f"{c['warm_memory_seconds']:.4f}",
-                    str(len(c["warm_memory_runs"])),
-                    f"{c['cold_seconds'] / c['warm_memory_seconds']:.0f}x",
-                    ">= 100x",
-                    _verdict(c["cold_seconds"] / c["warm_memory_seconds"] >= 100),
-                ],
-                [
-                    "warm from disk (new process, memory cache empty)",
-                    f"{c['warm_disk_seconds']:.3f}",
-                    str(len(c["warm_disk_runs"])),
-                    f"{c['cold_seconds'] / c['warm_disk_seconds']:.0f}x",
-                    ">= 100x",
-                    _verdict(c["cold_seconds"] / c["warm_disk_seconds"] >= 100),
-                ],
-                [
-                    f"cold with the file inventory (files=True, latency "
-                    f"{cfg['latency'] * 1000:.0f} ms)",
-                    _s(c["files_cold_seconds"]),
-                    str(len(c["warm_start_runs"])),
-                    "1x",
-                    "-",
-                    "-",
-                ],
-                [
-                    f"warm start, new process, {t['accessions']} series (files=True)",
-                    f"{c['warm_start_seconds']:.3f}",
-                    str(len(c["warm_start_runs"])),
-                    f"{c['files_cold_seconds'] / c['warm_start_seconds']:.0f}x",
-                    ">= 100x",
-                    _verdict(c["files_cold_seconds"] / c["warm_start_seconds"] >= 100),
-                ],
-                *(
-                    [
-                        [
-                            f"new process, {t['accessions']} series from the catalog "
-                            "(offline=True)",
-                            f"{c['catalog_seconds']:.3f}",
-                            str(len(c["catalog_runs"])),
-                            f"{c['files_cold_seconds'] / c['catalog_seconds']:.0f}x",
-                            ">= 50x",
-                            _verdict(c["files_cold_seconds"] / c["catalog_seconds"] >= 50),
-                        ]
-                    ]
-                    if "catalog_seconds" in c
-                    else []
-                ),
-                [
-                    "diagnostic: warm from memory with a Python SIGINT handler installed",
-                    f"{c['warm_memory_sigint_handler_seconds']:.4f}",
-                    str(len(c["warm_memory_sigint_handler_runs"])),
-                    f"{c['cold_seconds'] / c['warm_memory_sigint_handler_seconds']:.0f}x",
-                    "-",
-                    "-",
-                ],
-            ],
+
+    def versus(label: str, state: str, cold: str, goal: float | None, digits: int = 3) -> list[str]:
+        """The row of ``c[state + "_seconds"]`` (and ``_runs``) against the cold fetch
+        ``c[cold]``; ``goal`` is the target ratio."""
+        seconds = c[f"{state}_seconds"]
+        ratio = c[cold] / seconds
+        target = ["-", "-"] if goal is None else [f">= {goal:.0f}x", _verdict(ratio >= goal)]
+        runs = str(len(c[f"{state}_runs"]))
+        return [label, f"{seconds:.{digits}f}", runs, f"{ratio:.0f}x", *target]
+
+    latency = f"latency {cfg['latency'] * 1000:.0f} ms"
+    rows = [
+        [f"cold ({latency})", _s(c["cold_seconds"]), str(len(t["geo_nb"]["runs"])), "1x", "-", "-"],
+        versus(
+            "warm from memory (same process)",
+            "warm_memory",
+            "cold_seconds",
+            100,
+            digits=4,
+        ),
+        versus(
+            "warm from disk (new process, memory cache empty)",
+            "warm_disk",
+            "cold_seconds",
+            100,
+        ),
+        [
+            f"cold with the file inventory (files=True, {latency})",
+            _s(c["files_cold_seconds"]),
+            str(len(c["warm_start_runs"])),
+            "1x",
+            "-",
+            "-",
+        ],
+        versus(
+            f"warm start, new process, {t['accessions']} series (files=True)",
+            "warm_start",
+            "files_cold_seconds",
+            100,
+        ),
+    ]
+    if "catalog_seconds" in c:
+        rows.append(
+            versus(
+                f"new process, {t['accessions']} series from the catalog (offline=True)",
+                "catalog",
+                "files_cold_seconds",
+                50,
+            )
+        )
+    rows.append(
+        versus(
+            "diagnostic: warm from memory with a Python SIGINT handler installed",
+            "warm_memory_sigint_handler",
+            "cold_seconds",
+            None,
+            digits=4,
         )
     )
+    add(_table(["state", "seconds (median)", "runs", "cold / this", "target", "result"], rows))
     add("")
     add(interpret_cache(r))
 
