@@ -27,6 +27,8 @@ Real GEO names used below, and where they were seen (public scripts that downloa
   GSM2156966_JLKD002.bed.gz, GSM3722015_PBMC_Rep1_fragments.tsv.gz (ATAC fragments),
   GSM4150378_sciPlex3_A549_MCF7_K562_screen_UMI.count.matrix.gz, GSM4096261_10t.tsv.gz,
   GSM3271352_gm12878_06.impute3.round4.clean.3dg.txt.gz, GSE190940_P8NR.csv.gz.
+- GSM44847_cy3.tif.gz, GSM44847_cy5.tif.gz (two-colour scanner images, GSE2388's family SOFT
+  in PavlidisLab/Gemma), GSE29006_Ensembl59_Scripture.gtf.gz (GSE29006's family SOFT, same).
 - SRA links: .../sra-instant/reads/ByExp/sra/SRX/SRX502/SRX502160/SRR1206356/SRR1206356.sra,
   .../ByExp/sra/SRX%2FSRX476%2FSRX476344/SRR1177156/SRR1177156.sra (encoded slashes),
   .../ByExp/sra/SRX/SRX000/SRX000000 (a folder).
@@ -97,6 +99,10 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     ("GSM678390_532.pair.gz", "microarray", "PAIR", "gz"),
     ("GSM1.PAIR", "microarray", "PAIR", ""),
+    ("GSM44847_cy3.tif.gz", "microarray", "TIFF", "gz"),
+    ("GSM44847_cy5.TIFF", "microarray", "TIFF", ""),
+    ("GSM1.EXP.gz", "microarray", "EXP", "gz"),
+    ("GSM1_532.xys.gz", "microarray", "XYS", "gz"),
     # single_cell: extensions and 10x names
     ("GSM1_matrix.mtx.gz", "single_cell", "MTX", "gz"),
     ("GSE161228_24h_PN_all.h5ad.gz", "single_cell", "H5AD", "gz"),
@@ -157,6 +163,11 @@ CASES: list[tuple[str, str, str, str]] = [
     ("GSE166835_H3K27ac_peaks.narrowPeak.gz", "regions", "NARROWPEAK", "gz"),
     ("GSM1_H3K27me3_peaks.broadPeak", "regions", "BROADPEAK", ""),
     ("GSM1_peaks.gappedPeak.gz", "regions", "GAPPEDPEAK", "gz"),
+    ("GSE29006_Ensembl59_Scripture.gtf.gz", "regions", "GTF", "gz"),
+    ("GSE1_genes.gff3.gz", "regions", "GFF3", "gz"),
+    ("GSE1_variants.vcf.gz", "processed", "VCF", "gz"),
+    ("GSE1_expression.gct", "processed", "GCT", ""),
+    ("GSM1_loops.bedpe.gz", "regions", "BEDPE", "gz"),
     # processed
     ("GSE1_counts.txt.gz", "processed", "TXT", "gz"),
     ("GSE63525_GM12878_primary+replicate_Arrowhead_domainlist.txt.gz", "processed", "TXT", "gz"),

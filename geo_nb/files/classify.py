@@ -44,19 +44,29 @@ class FileKind(NamedTuple):
 _BY_CATEGORY: Final[dict[str, tuple[str, ...]]] = {
     "sequencing": ("fastq", "fq", "sra", "sff"),
     "alignment": ("bam", "sam", "cram", "bai", "crai"),
-    "microarray": ("cel", "chp", "idat", "gpr", "rcc", "pair"),
+    # Scanner images (two-colour arrays' cy3/cy5 TIFFs), Affymetrix EXP, NimbleGen XYS.
+    "microarray": ("cel", "chp", "idat", "gpr", "rcc", "pair", "tif", "tiff", "exp", "xys"),
     "single_cell": ("mtx", "h5ad", "loom"),
     "genome_track": ("bigwig", "bw", "bedgraph", "bdg", "wig", "tdf", "hic", "cool", "mcool"),
-    "regions": ("bed", "bigbed", "bb", "narrowpeak", "broadpeak", "gappedpeak"),
+    "regions": (
+        *("bed", "bigbed", "bb", "narrowpeak", "broadpeak", "gappedpeak", "bedpe"),
+        *("gtf", "gff", "gff3"),  # annotations: features on genome intervals
+    ),
     "processed": (
         *("txt", "tsv", "csv", "xlsx", "xls", "rds", "rda", "rdata"),
-        *("h5", "hdf5", "json", "fpkm_tracking"),
+        *("h5", "hdf5", "json", "fpkm_tracking", "gct", "vcf"),
     ),
     # SOFT and .annot files are only ever made by GEO itself; *.md5 are checksum lists.
     "metadata": ("soft", "annot", "md5"),
     "other": ("tar", "xml", "pdf", "png"),
 }
-_ALIASES: Final = {"fq": "FASTQ", "bw": "BIGWIG", "bdg": "BEDGRAPH", "bb": "BIGBED"}
+_ALIASES: Final = {
+    "fq": "FASTQ",
+    "bw": "BIGWIG",
+    "bdg": "BEDGRAPH",
+    "bb": "BIGBED",
+    "tif": "TIFF",
+}
 _EXTENSIONS: Final[dict[str, tuple[str, str]]] = {
     ext: (category, _ALIASES.get(ext, ext.upper()))
     for category, extensions in _BY_CATEGORY.items()
