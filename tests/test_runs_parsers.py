@@ -57,6 +57,17 @@ def test_runinfo_that_is_not_runinfo() -> None:
         parse_runinfo("accession,title\nGSE1,x\n")
 
 
+def test_runinfo_with_bare_carriage_returns_or_unreadable_csv() -> None:
+    airway = (RUNINFO / "SRP033351_GSE52778.csv").read_text()
+    expected = parse_runinfo(airway)
+    # The same answer with \r\n or bare \r line ends (a re-saved copy) reads the same.
+    assert parse_runinfo(airway.replace("\n", "\r\n")) == expected
+    assert parse_runinfo(airway.replace("\n", "\r")) == expected
+    # What the csv module cannot read is a ParseError (a typed error row), not csv.Error.
+    with pytest.raises(ParseError, match="not readable CSV"):
+        parse_runinfo("Run,Experiment\nSRR1," + "x" * 200_000 + "\n")
+
+
 def test_terms_are_batched_by_200() -> None:
     names = [f"SRX{n}" for n in range(450)] + ["srx1", " SRX2 "]
     batches = terms(names)
@@ -90,6 +101,31 @@ def test_ena_report_without_fastq_and_with_many_fields() -> None:
     browser = parse_filereport((DATA / "ena/filereport/PRJNA727602.tsv").read_text(), "x")
     assert len(browser) == 40 and all(len(r.fastq_urls) == 2 for r in browser)
     assert all(r.fastq_bytes == (None, None) and r.fastq_md5 == () for r in browser)
+
+
+def test_ena_lists_ending_in_a_separator_name_no_extra_file() -> None:
+    # ENA's 2017 warehouse report ends a paired run's lists with ";" (DRR001622).
+    text = (ROOT / "tests/data/sra/DRP000366_ena_warehouse_filereport.tsv").read_text()
+    assert "DRR001622_2.fastq.gz;\t" in text
+    runs = {r.run: r for r in parse_filereport(text, "DRP000366")}
+    assert len(runs) == 10
+    paired = runs["DRR001622"]
+    assert [u.rsplit("/", 1)[1] for u in paired.fastq_urls] == [
+        "DRR001622_1.fastq.gz",
+        "DRR001622_2.fastq.gz",
+    ]
+    assert paired.fastq_bytes == (1016339097, 1037181807)
+    assert paired.fastq_md5 == (
+        "5710dc7e796b6d6da0915959af045d70",
+        "df0107fa5394c037a8814d41317a4aeb",
+    )
+    single = runs["DRR000897"]
+    assert len(single.fastq_urls) == 1 and single.fastq_bytes == (759277378,)
+    # An empty slot inside the lists names no file either; the others keep their facts.
+    header = "run_accession\tfastq_ftp\tfastq_bytes\tfastq_md5\n"
+    (gap,) = parse_filereport(header + "SRR1\ta/SRR1_1.fq.gz;;a/SRR1_2.fq.gz\t1;;2\tm1;;m2\n", "x")
+    assert [u.rsplit("/", 1)[1] for u in gap.fastq_urls] == ["SRR1_1.fq.gz", "SRR1_2.fq.gz"]
+    assert gap.fastq_bytes == (1, 2) and gap.fastq_md5 == ("m1", "m2")
 
 
 def test_ena_answers_that_are_not_reports() -> None:

@@ -71,6 +71,8 @@ def fastq_url(path: str, files_url: str = f"https://{ENA_FILES_HOST}") -> str:
 
 
 def _split(value: str) -> list[str]:
+    # Older reports end each list with a separator ("a;b;"), which names no file.
+    value = value.strip().removesuffix(";")
     return [part.strip() for part in value.split(";")] if value.strip() else []
 
 
@@ -107,15 +109,19 @@ def parse_filereport(
     runs = []
     for line in lines[1:]:
         row = dict(zip(names, line.split("\t"), strict=False))
-        urls = [fastq_url(p, files_url) for p in _split(row.get("fastq_ftp", ""))]
+        paths = _split(row.get("fastq_ftp", ""))
         sizes = [_int(b) for b in _split(row.get("fastq_bytes", ""))]
         sums = _split(row.get("fastq_md5", ""))
-        if urls and (len(sizes) not in (0, len(urls)) or len(sums) not in (0, len(urls))):
+        if paths and (len(sizes) not in (0, len(paths)) or len(sums) not in (0, len(paths))):
             raise ParseError(
-                f"{accession}: ENA lists {len(urls)} FASTQ file(s) for {row['run_accession']} "
+                f"{accession}: ENA lists {len(paths)} FASTQ file(s) for {row['run_accession']} "
                 f"but {len(sizes)} size(s) and {len(sums)} MD5(s).",
                 accession=accession,
             )
+        named = [i for i, path in enumerate(paths) if path]  # an empty slot names no file
+        urls = [fastq_url(paths[i], files_url) for i in named]
+        sizes = [sizes[i] for i in named] if sizes else []
+        sums = [sums[i] for i in named] if sums else []
         runs.append(
             EnaRun(
                 run=row["run_accession"].strip(),

@@ -128,7 +128,11 @@ def parse_runinfo(text: str, *, source: str = "run info") -> list[RunInfo]:
             f"{source}: NCBI answered with an HTML or XML page instead of run info "
             f"({' '.join(text.split())[:80]}...). Try again in a few minutes."
         )
-    rows = [cells for cells in csv.reader(io.StringIO(text)) if any(c.strip() for c in cells)]
+    try:  # newline=None: lines may end in \n, \r\n or a bare \r
+        reader = csv.reader(io.StringIO(text, newline=None))
+        rows = [cells for cells in reader if any(c.strip() for c in cells)]
+    except csv.Error as exc:
+        raise ParseError(f"{source}: NCBI's run info is not readable CSV ({exc}).") from exc
     header = [_key(name) for name in rows[0]]
     if "run" not in header or "experiment" not in header:
         raise ParseError(
