@@ -88,6 +88,8 @@ class Catalog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
             self._migrate(connection)
+        # The whole catalog as a result, and the state it was read in (see _everything).
+        self._whole: tuple[tuple[Any, ...], GEOResult] | None = None
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.path)!r})"
@@ -355,30 +357,48 @@ class Catalog:
 
         return GEOResult(self.records(accessions), settings=settings)
 
+    def _state(self) -> tuple[Any, ...]:
+        """What changes whenever the catalog does: every write records a fetch (a new last
+        fetch id) and touches the database or its write-ahead log (a recreated file too)."""
+        with self._connect() as connection:
+            last = connection.execute("SELECT max(id) FROM fetches").fetchone()[0]
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        stats = [path.stat() if path.exists() else None for path in files]
+        return (last, *((s.st_ino, s.st_mtime_ns, s.st_size) if s else None for s in stats))
+
+    def _everything(self) -> GEOResult:
+        """The whole catalog as a result, read again only when the catalog changed since
+        (by this process or another), so that ``cat.samples`` then ``cat.files`` read once."""
+        state = self._state()
+        if self._whole is None or self._whole[0] != state:
+            self._whole = (state, self.result())
+        return self._whole[1]
+
+    # The frames are copies: changing one never changes what the next access returns.
     @property
     def series(self) -> pd.DataFrame:
-        """Every stored series, as ``GEOResult.series``."""
-        return self.result().series
+        """Every stored series, as ``GEOResult.series`` (read again when the catalog changed)."""
+        return self._everything().series.copy()
 
     @property
     def samples(self) -> pd.DataFrame:
         """The samples of every stored series, as ``GEOResult.samples``."""
-        return self.result().samples
+        return self._everything().samples.copy()
 
     @property
     def files(self) -> pd.DataFrame:
         """The files of every stored series, as ``GEOResult.files``."""
-        return self.result().files
+        return self._everything().files.copy()
 
     @property
     def runs(self) -> pd.DataFrame:
         """The SRA runs of every stored series, as ``GEOResult.runs``."""
-        return self.result().runs
+        return self._everything().runs.copy()
 
     @property
     def publications(self) -> pd.DataFrame:
         """The PubMed articles of every stored series, as ``GEOResult.publications``."""
-        return self.result().publications
+        return self._everything().publications.copy()
 
     def extras(self, name: str) -> dict[str, Any]:
         """Named data stored per accession (e.g. ``"runs"``), as loaded JSON."""

@@ -155,3 +155,33 @@ def test_an_inventory_is_merged_not_replaced_by_a_fetch_without_files(tmp_path: 
     assert [f.name for f in cat.records(["GSE2"]).files or []] == ["GSE2_x.txt"]  # none stored
     cat.record(GEORecords(requested=["GSE1"], series=[series], files=lean), extras=new)
     assert {f.size_bytes for f in cat.records(["GSE1"]).files or []} == {None, 7}  # a new inventory
+
+
+def test_frames_are_read_once_until_the_catalog_changes(
+    geo_env: NCBIEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cat = Catalog(tmp_path / "c.sqlite3")
+    cat.record(geo_nb.fetch(["GSE100494"], progress=False).records, {})
+    reads: list[object] = []
+    read = Catalog.result
+
+    def counted(self: Catalog, *args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return read(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Catalog, "result", counted)
+    samples = cat.samples
+    assert set(samples.series_accession) == {"GSE100494"} and len(samples) > 0
+    assert len(cat.files) > 0 and cat.series.accession.tolist() == ["GSE100494"]
+    assert len(reads) == 1
+    samples["mine"] = 1  # each access is a copy: the next one does not see it
+    assert "mine" not in cat.samples.columns and len(reads) == 1
+    # Another writer (another kernel: here another Catalog of the same file) adds a series.
+    Catalog(cat.path).record(geo_nb.fetch(["GSE146539"], progress=False).records, {})
+    assert set(cat.series.accession) == {"GSE100494", "GSE146539"} and len(reads) == 2
+    # A removed and recreated catalog is another one, even with the same last fetch id.
+    for path in tmp_path.glob("c.sqlite3*"):
+        path.unlink()
+    Catalog(cat.path).record(geo_nb.fetch(["GSE146539"], progress=False).records, {})
+    assert cat.history().id.tolist() == [1]
+    assert cat.series.accession.tolist() == ["GSE146539"] and len(reads) == 3
