@@ -247,3 +247,26 @@ def test_an_end_marker_in_any_case_ends_the_table_for_every_reader(tmp_path: Pat
     first, _ = split_entities(text)
     assert first.render("brief") == "^SAMPLE = GSM1\n!Sample_title = one\n"
     assert first.render("data").endswith("p3\t3.0\n!Sample_Table_End \r\n")
+
+
+def test_records_in_the_format_of_2001_read_with_their_channels() -> None:
+    """GEO's early format (tests/data/soft/PROVENANCE.tsv): "^SAMPLE=GSM645" without spaces,
+    CRLF, a table without begin/end markers, and no _ch1 labels (one !Sample_organism for
+    all channels, sources as !Sample_target_source or !Sample_target_source1/2)."""
+    from geo_nb.parse.convert import convert_entities
+
+    soft = HERE / "data" / "soft"
+    (single,) = convert_entities(parse_soft((soft / "GSM645_2001.txt").read_bytes()), str)[1]
+    assert (single.accession, single.platform, single.series) == ("GSM645", "GPL22", ["GSE13"])
+    assert single.title == "Large Pre-BII cells 8b" and single.type == "single channel"
+    assert str(single.submitted) == "2001-11-27" and str(single.published) == "2001-12-17"
+    assert [(c.source, c.organism) for c in single.channels] == [
+        ("Large Pre-BII cells", "Mus musculus")
+    ]
+    assert not any(k.startswith(("ID_REF", "AFFX")) for k in single.attributes)  # no rows
+    (dual,) = convert_entities(parse_soft((soft / "GSM804_2002.txt").read_bytes()), str)[1]
+    assert dual.accession == "GSM804" and dual.type == "dual channel genomic"
+    assert [(c.source, c.organism) for c in dual.channels] == [
+        ("Cell line GM05296", "Homo sapiens"),
+        ("normal male reference genomic DNA", "Homo sapiens"),
+    ]

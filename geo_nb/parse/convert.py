@@ -27,6 +27,7 @@ _BIOPROJECT = re.compile(r"\b(PRJ[A-Z]{1,2}\d+)\b")
 _BIOSAMPLE = re.compile(r"\b(SAM[NDE][A-Z]?\d+)\b")
 _TAG = re.compile(r"^\s*([^:]{1,80}?)\s*:(?!//)\s*(.*)$", re.S)
 _CHANNEL = re.compile(r"_ch(\d{1,2})$")
+_LEGACY_SOURCE = re.compile(r"target_source(\d{1,2})")
 _NO_FILE = {"", "none", "n/a", "na"}
 
 
@@ -165,12 +166,18 @@ def _channels(entity: SoftEntity) -> list[Channel]:
     # Some records omit channel_count; the _chN labels present are the truth.
     count = _int(entity.first("channel_count", "1")) or 1
     for label in entity.attributes:
-        found = _CHANNEL.search(label)
+        found = _CHANNEL.search(label) or _LEGACY_SOURCE.fullmatch(label)
         if found:
             count = max(count, int(found.group(1)))
+    # Records of 2001-2002 (as served then) name one organism for all channels and their
+    # sources target_source, target_source1, target_source2...
+    legacy_organism = entity.values("organism")
     channels = []
     for n in range(1, count + 1):
         suffix = f"_ch{n}"
+        source = entity.first("source_name" + suffix) or entity.first(f"target_source{n}")
+        if not source and count == 1:
+            source = entity.first("target_source")
         characteristics: dict[str, list[str]] = {}
         for raw in entity.values("characteristics" + suffix):
             if raw.strip():
@@ -178,8 +185,8 @@ def _channels(entity: SoftEntity) -> list[Channel]:
                 characteristics.setdefault(tag, []).append(value)
         channels.append(
             Channel(
-                source=entity.first("source_name" + suffix),
-                organism="; ".join(entity.values("organism" + suffix)),
+                source=source,
+                organism="; ".join(entity.values("organism" + suffix) or legacy_organism),
                 taxid="; ".join(entity.values("taxid" + suffix)),
                 molecule=entity.first("molecule" + suffix),
                 label=entity.first("label" + suffix),
