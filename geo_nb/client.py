@@ -133,10 +133,12 @@ class GEOClient:
         term = build_term(query, **filters)
         reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
         hits = await run_search(self.http, term, max_results=max_results, reporter=reporter)
-        if self.settings.offline_demo and hits.empty:
-            from .offline import offline_search_hint
+        if self.settings.offline_demo:
+            from .offline import offline_search_hint, unrecorded_hits
 
-            hits.attrs["warnings"] = [*hits.attrs.get("warnings", []), offline_search_hint(query)]
+            hint = offline_search_hint(query) if hits.empty else unrecorded_hits(hits.accession)
+            if hint is not None:
+                hits.attrs["warnings"] = [*hits.attrs.get("warnings", []), hint]
         return hits
 
     async def fetch(

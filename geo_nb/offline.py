@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -161,8 +162,8 @@ def demo_catalog() -> pd.DataFrame:
     rows = []
     for doc in store.docsums():
         accession = str(doc.get("accession", ""))
-        if not accession.startswith("GSE"):
-            continue
+        if not accession.startswith("GSE") or accession not in recorded:
+            continue  # a summary without its record cannot be fetched
         samples = [str(s.get("accession", "")) for s in doc.get("samples", [])]
         number = accession[3:]
         folder = f"series/GSE{number[:-3]}nnn/{accession}/suppl/filelist.txt"
@@ -178,6 +179,21 @@ def demo_catalog() -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows).sort_values("accession", ignore_index=True)
     return frame.astype({"n_samples": "Int64", "samples_recorded": "Int64"})
+
+
+def unrecorded_hits(accessions: Iterable[str]) -> str | None:
+    """What to say when a search of the offline demo finds series whose summaries were
+    recorded but whose records were not (a fetch of them is a ``not_found`` row)."""
+    held = set(demo_catalog().accession)
+    missing = [a for a in accessions if a not in held]
+    if not missing:
+        return None
+    return (
+        f"Offline demo: {', '.join(missing)} "
+        f"{'has' if len(missing) == 1 else 'have'} a recorded summary but no recorded "
+        "record, so fetching it answers not_found; geo_nb.demo_catalog() lists the series "
+        "the demo can fetch."
+    )
 
 
 def offline_search_hint(query: str) -> str:

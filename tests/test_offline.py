@@ -181,6 +181,32 @@ def test_empty_offline_search_says_what_the_demo_holds(
     assert not any("Offline demo" in w for w in online.attrs["warnings"])
 
 
+def test_offline_search_names_hits_the_demo_cannot_fetch(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GSE93374's summary is recorded (its docsum), its record is not.
+    assert "GSE93374" not in set(geo_nb.demo_catalog().accession)
+    query = "Drop-seq and single cell"
+    assert geo_nb.search(query, progress=False).accession.tolist() == ["GSE93374"]
+    monkeypatch.setenv("GEO_NB_OFFLINE", "1")
+    monkeypatch.setattr(offline, "use_offline_demo", lambda **_: geo_env)
+    hits = geo_nb.search(query, progress=False)
+    hint = hits.attrs["warnings"][-1]
+    assert "GSE93374 has a recorded summary but no recorded record" in hint
+    res = geo_nb.fetch("GSE93374", progress=False)
+    assert res.errors.kind.tolist() == ["not_found"]
+    message = res.errors.message[0]
+    assert "not among the offline demo's recorded records" in message
+    assert "geo_nb.demo_catalog()" in message and "was not found at GEO" not in message
+    # A search whose hits are all recorded carries no such warning.
+    recorded = geo_nb.search(offline.DEMO_QUERIES[0][0], progress=False)
+    assert not any("no recorded record" in w for w in recorded.attrs.get("warnings", []))
+    # Online, the same answer is GEO's "not found".
+    monkeypatch.delenv("GEO_NB_OFFLINE")
+    online = geo_nb.fetch("GSE93374", progress=False, refresh=True)
+    assert "was not found at GEO" in online.errors.message[0]
+
+
 def test_offline_messages_do_not_advise_refresh(
     geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
