@@ -28,7 +28,8 @@ Real GEO names used below, and where they were seen (public scripts that downloa
   GSM4150378_sciPlex3_A549_MCF7_K562_screen_UMI.count.matrix.gz, GSM4096261_10t.tsv.gz,
   GSM3271352_gm12878_06.impute3.round4.clean.3dg.txt.gz, GSE190940_P8NR.csv.gz.
 - GSM44847_cy3.tif.gz, GSM44847_cy5.tif.gz (two-colour scanner images, GSE2388's family SOFT
-  in PavlidisLab/Gemma), GSE29006_Ensembl59_Scripture.gtf.gz (GSE29006's family SOFT, same).
+  in PavlidisLab/Gemma), GSE29006_Ensembl59_Scripture.gtf.gz (GSE29006's family SOFT, same),
+  GSE52778_Dex_vs_Untreated_gene_exp.diff.gz (Cuffdiff output; GSE52778's recorded SOFT).
 - SRA links: .../sra-instant/reads/ByExp/sra/SRX/SRX502/SRX502160/SRR1206356/SRR1206356.sra,
   .../ByExp/sra/SRX%2FSRX476%2FSRX476344/SRR1177156/SRR1177156.sra (encoded slashes),
   .../ByExp/sra/SRX/SRX000/SRX000000 (a folder).
@@ -166,6 +167,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ("GSE29006_Ensembl59_Scripture.gtf.gz", "regions", "GTF", "gz"),
     ("GSE1_genes.gff3.gz", "regions", "GFF3", "gz"),
     ("GSE1_variants.vcf.gz", "processed", "VCF", "gz"),
+    ("GSE52778_Dex_vs_Untreated_gene_exp.diff.gz", "processed", "DIFF", "gz"),
     ("GSE1_expression.gct", "processed", "GCT", ""),
     ("GSM1_loops.bedpe.gz", "regions", "BEDPE", "gz"),
     # processed

@@ -55,6 +55,7 @@ _BY_CATEGORY: Final[dict[str, tuple[str, ...]]] = {
     "processed": (
         *("txt", "tsv", "csv", "xlsx", "xls", "rds", "rda", "rdata"),
         *("h5", "hdf5", "json", "fpkm_tracking", "gct", "vcf"),
+        "diff",  # Cuffdiff's tables (gene_exp.diff), not patches
     ),
     # SOFT and .annot files are only ever made by GEO itself; *.md5 are checksum lists.
     "metadata": ("soft", "annot", "md5"),
