@@ -184,8 +184,12 @@ def demo_catalog() -> pd.DataFrame:
 def unrecorded_hits(accessions: Iterable[str]) -> str | None:
     """What to say when a search of the offline demo finds series whose summaries were
     recorded but whose records were not (a fetch of them is a ``not_found`` row)."""
-    held = set(demo_catalog().accession)
-    missing = [a for a in accessions if a not in held]
+    from .testing import DataStore
+
+    store = _emulator.store if _emulator is not None else DataStore()
+    held = set(store.accessions())
+    fetchable = ("GSE", "GSM", "GPL")  # a GDS hit is never fetched: its series is
+    missing = [a for a in accessions if a.startswith(fetchable) and a not in held]
     if not missing:
         return None
     return (

@@ -198,9 +198,10 @@ def test_offline_search_names_hits_the_demo_cannot_fetch(
     message = res.errors.message[0]
     assert "not among the offline demo's recorded records" in message
     assert "geo_nb.demo_catalog()" in message and "was not found at GEO" not in message
-    # A search whose hits are all recorded carries no such warning.
+    # A search whose hits are all recorded carries no such warning, samples' included.
     recorded = geo_nb.search(offline.DEMO_QUERIES[0][0], progress=False)
     assert not any("no recorded record" in w for w in recorded.attrs.get("warnings", []))
+    assert offline.unrecorded_hits(["GSM11805", "GPL16791", "GSE100494", "GDS507"]) is None
     # Online, the same answer is GEO's "not found".
     monkeypatch.delenv("GEO_NB_OFFLINE")
     online = geo_nb.fetch("GSE93374", progress=False, refresh=True)
