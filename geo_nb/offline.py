@@ -192,11 +192,11 @@ def unrecorded_hits(accessions: Iterable[str]) -> str | None:
     missing = [a for a in accessions if a.startswith(fetchable) and a not in held]
     if not missing:
         return None
+    one = len(missing) == 1
     return (
-        f"Offline demo: {', '.join(missing)} "
-        f"{'has' if len(missing) == 1 else 'have'} a recorded summary but no recorded "
-        "record, so fetching it answers not_found; geo_nb.demo_catalog() lists the series "
-        "the demo can fetch."
+        f"Offline demo: {', '.join(missing)} {'has' if one else 'have'} a recorded summary "
+        f"but no recorded record, so fetching {'it' if one else 'them'} answers not_found; "
+        "geo_nb.demo_catalog() lists the series the demo can fetch."
     )
 
 
