@@ -340,9 +340,10 @@ def markdown(r: Json) -> str:
             if kind == "mtx"
             else "other reader"
         )
+        mine = r[kind]["geo_nb"]["seconds"]
         out.append(
             f"\nTarget (geo_nb no slower than the best {scope}, within 10%): **{verdict}**; "
-            f"the fastest is {NAMES[best]}.\n"
+            f"geo_nb: {mine:.2f} s; best other ({NAMES[best]}): {r[kind][best]['seconds']:.2f} s.\n"
         )
     return "\n".join(out)
 

@@ -854,7 +854,7 @@ def not_measured(r: Json) -> str:
             "medians and CPU seconds reduce that noise but do not remove it.",
             *(
                 [
-                    "- SRA runs (section 8) against real NCBI and ENA: the clones' ENA rows are "
+                    "- SRA runs (section 9) against real NCBI and ENA: the clones' ENA rows are "
                     "generated from their run info (real ENA reports of these studies were not "
                     "found), ENA is on the same loopback server as NCBI, and the per-sample way "
                     f"was measured on {r['runs']['per_sample']['series']} of the "
