@@ -238,7 +238,7 @@ def test_progress_bar_renders(geo_env: NCBIEmulator, capsys: pytest.CaptureFixtu
 async def test_cancellation_stops_promptly_and_leaves_cache_consistent(
     geo_env: NCBIEmulator,
 ) -> None:
-    geo_env.latency = 3.0
+    geo_env.latency = 10.0
     accessions = ["GSE146537", "GSE150868", "GSM11805", "GSM32878", "GSM2795971"]
     task = asyncio.create_task(geo_nb.afetch(accessions, progress=False))
     await asyncio.sleep(0.5)
@@ -246,7 +246,7 @@ async def test_cancellation_stops_promptly_and_leaves_cache_consistent(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # well before the 10 s answers
     assert cache_files(Settings().cache_dir) == ([], [])
     geo_env.latency = 0.0
     res = await geo_nb.afetch(accessions, progress=False)

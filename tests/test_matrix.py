@@ -348,4 +348,6 @@ def test_twenty_thousand_rows_parse_fast() -> None:
     assert result.expression.shape == (20_000, 46)
     assert result.expression.index.is_unique
     assert (result.expression.dtypes == "float64").all()
-    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+    # Not a speed target (bench/ has those): a guard against work growing with rows squared,
+    # which would take minutes here; a loaded CI machine stays far below it.
+    assert elapsed < 30.0, f"took {elapsed:.2f} s"

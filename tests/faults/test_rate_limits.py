@@ -144,7 +144,7 @@ async def test_a_retry_after_too_long_to_wait_for_does_not_stall_later_requests(
     geo_env.add_fault(FaultRule(match="acc=GSM11805&", status=429, retry_after="600", times=1))
     started = time.monotonic()
     res = await geo_nb.afetch("GSM11805", progress=False)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # not the 600 s asked for
     assert res.errors.kind.tolist() == ["rate_limited"]
     other = await asyncio.wait_for(geo_nb.afetch("GSM32878", progress=False), timeout=1.5)
     assert other.errors.empty
