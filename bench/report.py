@@ -541,7 +541,7 @@ def render(r: Json) -> str:
         add("\n" + matrices_markdown(r["matrices"]).replace("## ", "## 8. ", 1))
 
     if "runs" in r:
-        add(runs_markdown(r["runs"]))
+        add(runs_markdown(r["runs"]).replace("## ", "## 9. ", 1))
 
     add("## Performance problems this suite found in geo_nb\n")
     add(findings(r))

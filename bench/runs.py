@@ -386,7 +386,7 @@ def markdown(r: Json) -> str:
 
     eutils = g["requests"]["by_service"].get("eutils", 0)
     lines = [
-        f"## 9. SRA runs of {r['series']} sequencing series (`bench/runs.py`)\n",
+        f"## SRA runs of {r['series']} sequencing series (`bench/runs.py`)\n",
         f"{r['series']} clones of GSE52778 and GSE64912 ({r['samples']} samples, one "
         f"paired-end run each, {r['series']} SRA studies), {r['latency_s'] * 1000:.0f} ms "
         "latency per request, the E-utilities limit enforced by the emulator (10/s: every "

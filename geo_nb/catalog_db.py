@@ -86,10 +86,10 @@ class Catalog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            self._migrate(connection)
-        # The whole catalog as a result, and the state it was read in (see _everything).
-        self._whole: tuple[tuple[Any, ...], GEOResult] | None = None
+        with self._connect():
+            pass  # creates or migrates the schema
+        # The whole catalog's records, and the state they were read in (see _everything).
+        self._whole: tuple[tuple[Any, ...], GEORecords] | None = None
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.path)!r})"
@@ -101,6 +101,9 @@ class Catalog:
             connection.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
+            # Every time: a catalog removed meanwhile (clear_cache(catalog=True)) comes
+            # back empty rather than as "no such table" (one PRAGMA when it is current).
+            self._migrate(connection)
             yield connection
         finally:
             connection.close()
@@ -150,8 +153,9 @@ class Catalog:
         ``extras`` maps an accession to more named JSON-ready data. The
         records' runs are stored per sample and their publications per series.
         A record already stored is not rewritten when its answer is the same
-        (same SHA-256), or when this fetch read it from geo_nb's own caches
-        without its raw answer (no provenance: the stored one stays).
+        (same SHA-256) and reads the same (a newer geo_nb may read it differently),
+        or when this fetch read it from geo_nb's own caches without its raw answer
+        (no provenance: the stored one stays).
         ``inventory=False`` says the fetch read no folders (``files=False``): its
         files are those the records name, unsized, and its runs' FASTQ files, so a
         stored inventory keeps its rows and only its run rows are replaced.
@@ -216,8 +220,8 @@ class Catalog:
             *(("platform", p) for p in records.platforms),
         ]
         ids = [entity.accession for _, entity in entities]
-        query = "SELECT accession, sha256 FROM records WHERE accession IN ({marks})"
-        known: dict[str, str | None] = dict(select_in(connection, query, ids))
+        query = "SELECT accession, sha256, json FROM records WHERE accession IN ({marks})"
+        known = {a: (sha, body) for a, sha, body in select_in(connection, query, ids)}
 
         def stamp(accession: str) -> str:
             seconds = records.fetched_at.get(accession)
@@ -227,7 +231,13 @@ class Catalog:
         for kind, entity in entities:
             origin = provenance.get(entity.accession)
             sha = origin.sha256 if origin else None
-            if entity.accession in known and (sha is None or known[entity.accession] == sha):
+            stored = known.get(entity.accession)
+            if stored is not None and sha is None:
+                continue  # read from geo_nb's caches: the stored record stays
+            body = entity.model_dump_json()
+            # The same answer read the same way; an answer read anew by a newer geo_nb
+            # (a parser fix) is rewritten even though NCBI's bytes did not change.
+            if stored is not None and stored == (sha, body):
                 continue
             rows.append(
                 (
@@ -238,7 +248,7 @@ class Catalog:
                     origin.url if origin else None,
                     sha,
                     fetch_id,
-                    entity.model_dump_json(),
+                    body,
                 )
             )
         connection.executemany(
@@ -367,38 +377,41 @@ class Catalog:
         return (last, *((s.st_ino, s.st_mtime_ns, s.st_size) if s else None for s in stats))
 
     def _everything(self) -> GEOResult:
-        """The whole catalog as a result, read again only when the catalog changed since
-        (by this process or another), so that ``cat.samples`` then ``cat.files`` read once."""
+        """The whole catalog as a new result, its records read again only when the catalog
+        changed since (by this process or another): ``cat.samples`` then ``cat.files`` read
+        the database once. Each result builds its own frames, so changing one (a column, a
+        list in a cell) never changes what the next access returns."""
+        from .result import GEOResult
+
         state = self._state()
         if self._whole is None or self._whole[0] != state:
-            self._whole = (state, self.result())
-        return self._whole[1]
+            self._whole = (state, self.records())
+        return GEOResult(self._whole[1])
 
-    # The frames are copies: changing one never changes what the next access returns.
     @property
     def series(self) -> pd.DataFrame:
-        """Every stored series, as ``GEOResult.series`` (read again when the catalog changed)."""
-        return self._everything().series.copy()
+        """Every stored series, as ``GEOResult.series``."""
+        return self._everything().series
 
     @property
     def samples(self) -> pd.DataFrame:
         """The samples of every stored series, as ``GEOResult.samples``."""
-        return self._everything().samples.copy()
+        return self._everything().samples
 
     @property
     def files(self) -> pd.DataFrame:
         """The files of every stored series, as ``GEOResult.files``."""
-        return self._everything().files.copy()
+        return self._everything().files
 
     @property
     def runs(self) -> pd.DataFrame:
         """The SRA runs of every stored series, as ``GEOResult.runs``."""
-        return self._everything().runs.copy()
+        return self._everything().runs
 
     @property
     def publications(self) -> pd.DataFrame:
         """The PubMed articles of every stored series, as ``GEOResult.publications``."""
-        return self._everything().publications.copy()
+        return self._everything().publications
 
     def extras(self, name: str) -> dict[str, Any]:
         """Named data stored per accession (e.g. ``"runs"``), as loaded JSON."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from .files.classify import classify_file
 from .records import GEORecords, Platform, Publication, Run, Sample, Series, SupplementaryFile
 
 __all__ = [
@@ -142,7 +143,18 @@ def load_files(
                 for i in json.loads(rows[owner])
                 if i.get("owner") == sample
             )
-    return out
+    return [_classified(row) for row in out]
+
+
+def _classified(row: SupplementaryFile) -> SupplementaryFile:
+    """``row`` as this geo_nb classifies it: rows stored by an older one keep their old
+    kinds, which a fix to :func:`~geo_nb.classify_file` must not leave behind."""
+    if row.level not in ("series", "sample"):
+        return row  # NCBI's counts and FASTQ rows are not classified by name
+    kind = classify_file(row.name)
+    if tuple(kind) == (row.category, row.format, row.compression):
+        return row
+    return row.model_copy(update=kind._asdict())
 
 
 def parse_inventory(text: str) -> list[SupplementaryFile]:

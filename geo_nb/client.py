@@ -51,7 +51,7 @@ from .ncbi.eutils import SearchFilters, build_term, run_search
 from .ncbi.http import HttpClient, Service
 from .ncbi.sources import AccTicket
 from .ncbi.urls import rewrite_url
-from .offline import resolve_settings
+from .offline import resolve_settings, serves_demo
 from .parse.convert import Converted, convert_entities
 from .parse.family import complete_series
 from .parse.soft import parse_soft
@@ -91,6 +91,9 @@ class GEOClient:
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
         self.settings = resolve_settings(settings, **overrides)
+        #: Whether records come from the offline demo's recordings (its acc.cgi, not a URL
+        #: the user set): its answers never change, and what it lacks is not "not at GEO".
+        self.demo = self.settings.offline_demo and serves_demo(self.settings.acc_url)
         self.http = HttpClient(self.settings)
         self.cache = disk_cache(self.settings)
         self.digests = DigestStore(self.cache, self.settings)
@@ -133,7 +136,7 @@ class GEOClient:
         term = build_term(query, **filters)
         reporter = ProgressReporter("search", None, _callbacks(progress, on_progress))
         hits = await run_search(self.http, term, max_results=max_results, reporter=reporter)
-        if self.settings.offline_demo:
+        if self.settings.offline_demo and serves_demo(self.settings.eutils_url):
             from .offline import offline_search_hint, unrecorded_hits
 
             hint = offline_search_hint(query) if hits.empty else unrecorded_hits(hits.accession)
@@ -191,7 +194,7 @@ class GEOClient:
                 if with_folder:
                     listings.advance(accession)
                 return [failure_row(accession, exc)]
-            gap = missing_samples(accession, converted, offline=self.settings.offline_demo)
+            gap = missing_samples(accession, converted, offline=self.demo)
             metadata.advance(accession, ok=gap is None)
             outcome: list[Converted | FetchError] = [converted] if gap is None else [converted, gap]
             folder = None
@@ -372,7 +375,7 @@ class GEOClient:
         ftp_url = self.settings.ftp_url
         url = f"{self.settings.acc_url}?acc={accession}"
         text = body.decode("utf-8", errors="replace")
-        check_soft(text, accession, url, offline=self.settings.offline_demo)
+        check_soft(text, accession, url, offline=self.demo)
         with paused_gc():
             entities = complete_series(parse_soft(body, source=f"acc.cgi response for {accession}"))
             converted = convert_entities(entities, lambda u: rewrite_url(u, ftp_url))

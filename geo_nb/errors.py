@@ -68,6 +68,20 @@ OFFLINE_NOTE = (
 )
 
 
+def not_recorded(accession: str) -> str:
+    """What the offline demo says of an accession it holds no record of.
+
+    Example:
+        >>> not_recorded("GSE1").startswith("GSE1 is not among the offline demo's")
+        True
+    """
+    return (
+        f"{accession} is not among the offline demo's recorded records (its search can find "
+        "a few series whose records were not recorded). geo_nb.demo_catalog() lists the "
+        "series the demo can fetch."
+    )
+
+
 def retry_advice(advice: str, *, offline: bool) -> str:
     """``advice`` (e.g. "retry with refresh=True"), or why retrying cannot help offline.
 

@@ -25,7 +25,14 @@ import time
 from typing import TYPE_CHECKING
 
 from .accessions import accession_prefix
-from .errors import GeoNBError, NCBIError, NotFoundError, ParseError, UnexpectedResponseError
+from .errors import (
+    GeoNBError,
+    NCBIError,
+    NotFoundError,
+    ParseError,
+    UnexpectedResponseError,
+    not_recorded,
+)
 from .ncbi.cache import memory_cache
 from .ncbi.esummary import DocsumBatcher, platform_from_docsum, sample_from_docsum
 from .ncbi.ftpmeta import family_entities_from_ftp, series_matrix_headers
@@ -65,8 +72,11 @@ def _why(acc: GeoNBError) -> str:
     return "it kept failing"
 
 
-def _combined(other: GeoNBError, acc: GeoNBError, accession: str) -> GeoNBError:
-    """The error of the last source tried, saying why acc.cgi was not the answer."""
+def _combined(other: GeoNBError, acc: GeoNBError, accession: str, *, demo: bool) -> GeoNBError:
+    """The error of the last source tried, saying why acc.cgi was not the answer (``demo``:
+    the sources are the offline demo's recordings)."""
+    if isinstance(other, NotFoundError) and demo:
+        return NotFoundError(not_recorded(accession), accession=accession)
     if isinstance(other, NotFoundError) and accession_prefix(accession) == "GSE":
         return NotFoundError(
             f"{accession}: acc.cgi could not be used ({_why(acc)}), and GEO's FTP tree has "
@@ -118,7 +128,7 @@ class MetadataSources:
                 return await self._acc(accession, refresh)
             except GeoNBError as exc:
                 if switch_worthy(exc):
-                    raise _combined(first, exc, accession) from None
+                    raise _combined(first, exc, accession, demo=self.client.demo) from None
                 raise
         try:
             return await self._acc(accession, refresh)
@@ -129,7 +139,7 @@ class MetadataSources:
         try:
             return await self._other(accession)
         except GeoNBError as exc:
-            raise _combined(exc, acc_failure, accession) from None
+            raise _combined(exc, acc_failure, accession, demo=self.client.demo) from None
 
     async def _acc(self, accession: str, refresh: bool) -> tuple[Converted, float]:
         ticket = AccTicket(self.breaker, accession)

@@ -181,6 +181,15 @@ def demo_catalog() -> pd.DataFrame:
     return frame.astype({"n_samples": "Int64", "samples_recorded": "Int64"})
 
 
+def serves_demo(url: str) -> bool:
+    """Whether ``url`` is the offline demo's own (one the user set is not, even offline).
+
+    Example:
+        >>> # serves_demo(geo_nb.Settings().acc_url)
+    """
+    return url.startswith(use_offline_demo().base_url + "/")
+
+
 def unrecorded_hits(accessions: Iterable[str]) -> str | None:
     """What to say when a search of the offline demo finds series whose summaries were
     recorded but whose records were not (a fetch of them is a ``not_found`` row)."""

@@ -110,8 +110,11 @@ def test_clear_cache_keeps_the_catalog_unless_asked(geo_env: NCBIEmulator) -> No
     cat.record(geo_nb.fetch("GSE100494", progress=False).records)
     geo_nb.clear_cache()
     assert geo_nb.catalog().accessions("series") == ["GSE100494"]
+    assert cat.series.accession.tolist() == ["GSE100494"]
     geo_nb.clear_cache(catalog=True)
     assert geo_nb.catalog().accessions() == []
+    # A Catalog opened before finds an empty catalog, not "no such table".
+    assert cat.accessions() == [] and cat.series.empty and cat.history().empty
 
 
 def test_unchanged_records_are_not_rewritten(geo_env: NCBIEmulator, tmp_path: Path) -> None:
@@ -124,6 +127,51 @@ def test_unchanged_records_are_not_rewritten(geo_env: NCBIEmulator, tmp_path: Pa
     rows = cat.query("SELECT accession, fetch_id FROM records")
     assert set(rows.fetch_id) == {1}  # the second fetch found nothing new
     assert len(cat.history()) == 2
+
+
+def test_an_answer_read_anew_by_a_newer_geo_nb_is_rewritten(
+    geo_env: NCBIEmulator, tmp_path: Path
+) -> None:
+    res = geo_nb.fetch("GSE100494", progress=False, files=False)
+    cat = Catalog(tmp_path / "c.sqlite3")
+    sha = hashlib.sha256(b"answer").hexdigest()
+    origin = {a: Provenance(1.0, "u", sha) for a in ["GSE100494", "GSM2684979", "GSM2684980"]}
+    # As an older geo_nb read the same answer (here: without the samples' channels).
+    older = [s.model_copy(update={"channels": []}) for s in res.records.samples]
+    cat.record(res.records.model_copy(update={"samples": older}), origin)
+    assert all(not s.channels for s in cat.records(["GSE100494"]).samples)
+    cat.record(res.records, origin)  # the same bytes from NCBI, read by this geo_nb
+    assert cat.records(["GSE100494"]).samples == res.records.samples
+    rows = cat.query("SELECT accession, fetch_id FROM records ORDER BY accession")
+    assert rows.fetch_id.tolist() == [1, 2, 2]  # the series read the same: kept
+    # A fetch from geo_nb's own caches (no raw answer) never overwrites what is stored.
+    cat.record(res.records.model_copy(update={"samples": older}), {})
+    assert cat.records(["GSE100494"]).samples == res.records.samples
+
+
+def test_stored_files_are_read_with_this_geo_nb_s_classification(tmp_path: Path) -> None:
+    def row(name: str, level: Level, category: str, fmt: str) -> SupplementaryFile:
+        url = f"https://example.org/{name}"
+        return SupplementaryFile(
+            owner="GSE1", level=level, name=name, url=url, source_url=url,
+            category=category, format=fmt, compression="gz", series_accession="GSE1",
+        )  # fmt: skip
+
+    series = Series(accession="GSE1", title="t", sample_ids=[])
+    stored = [  # as a geo_nb that did not know Cuffdiff's tables stored them
+        row("GSE1_gene_exp.diff.gz", "series", "other", "DIFF"),
+        row("GSE1_peaks.bed.gz", "series", "regions", "BED"),
+        row("GSE1_raw_counts_GRCh38.p13_NCBI.tsv.gz", "ncbi", "ncbi_counts", "TSV"),
+    ]
+    cat = Catalog(tmp_path / "c.sqlite3")
+    cat.record(GEORecords(requested=["GSE1"], series=[series], files=stored))
+    files = cat.records(["GSE1"]).files or []
+    assert [(f.name, f.category) for f in files] == [
+        ("GSE1_gene_exp.diff.gz", "processed"),
+        ("GSE1_peaks.bed.gz", "regions"),
+        ("GSE1_raw_counts_GRCh38.p13_NCBI.tsv.gz", "ncbi_counts"),  # NCBI's: not by name
+    ]
+    assert files[1] is not stored[1] and files[1] == stored[1]
 
 
 def test_an_inventory_is_merged_not_replaced_by_a_fetch_without_files(tmp_path: Path) -> None:
@@ -163,19 +211,22 @@ def test_frames_are_read_once_until_the_catalog_changes(
     cat = Catalog(tmp_path / "c.sqlite3")
     cat.record(geo_nb.fetch(["GSE100494"], progress=False).records, {})
     reads: list[object] = []
-    read = Catalog.result
+    read = Catalog.records
 
     def counted(self: Catalog, *args: object, **kwargs: object) -> object:
         reads.append(args)
         return read(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Catalog, "result", counted)
+    monkeypatch.setattr(Catalog, "records", counted)
     samples = cat.samples
     assert set(samples.series_accession) == {"GSE100494"} and len(samples) > 0
     assert len(cat.files) > 0 and cat.series.accession.tolist() == ["GSE100494"]
     assert len(reads) == 1
-    samples["mine"] = 1  # each access is a copy: the next one does not see it
-    assert "mine" not in cat.samples.columns and len(reads) == 1
+    samples["mine"] = 1  # each access is a frame of its own: the next one does not see it
+    series = cat.series
+    series.platforms.iloc[0].append("GPL_mine")  # nor a change to a list in a cell
+    assert "mine" not in cat.samples.columns and "GPL_mine" not in cat.series.platforms.iloc[0]
+    assert len(reads) == 1
     # Another writer (another kernel: here another Catalog of the same file) adds a series.
     Catalog(cat.path).record(geo_nb.fetch(["GSE146539"], progress=False).records, {})
     assert set(cat.series.accession) == {"GSE100494", "GSE146539"} and len(reads) == 2

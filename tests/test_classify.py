@@ -100,10 +100,11 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     ("GSM678390_532.pair.gz", "microarray", "PAIR", "gz"),
     ("GSM1.PAIR", "microarray", "PAIR", ""),
-    ("GSM44847_cy3.tif.gz", "microarray", "TIFF", "gz"),
-    ("GSM44847_cy5.TIFF", "microarray", "TIFF", ""),
-    ("GSM1.EXP.gz", "microarray", "EXP", "gz"),
     ("GSM1_532.xys.gz", "microarray", "XYS", "gz"),
+    # Images are other: a scan of a two-colour array or the tissue image of a spatial series.
+    ("GSM44847_cy3.tif.gz", "other", "TIFF", "gz"),
+    ("GSM44847_cy5.TIFF", "other", "TIFF", ""),
+    ("GSM1_CytAssist_image.tif.gz", "other", "TIFF", "gz"),
     # single_cell: extensions and 10x names
     ("GSM1_matrix.mtx.gz", "single_cell", "MTX", "gz"),
     ("GSE161228_24h_PN_all.h5ad.gz", "single_cell", "H5AD", "gz"),

@@ -202,6 +202,20 @@ def test_offline_search_names_hits_the_demo_cannot_fetch(
     recorded = geo_nb.search(offline.DEMO_QUERIES[0][0], progress=False)
     assert not any("no recorded record" in w for w in recorded.attrs.get("warnings", []))
     assert offline.unrecorded_hits(["GSM11805", "GPL16791", "GSE100494", "GDS507"]) is None
+    # The same when acc.cgi is challenged and the records come from the FTP tree.
+    geo_env.acc_mode = "challenge"
+    fallback = geo_nb.fetch("GSE93374", progress=False, refresh=True)
+    assert fallback.errors.kind.tolist() == ["not_found"]
+    assert "not among the offline demo's recorded records" in fallback.errors.message[0]
+    geo_env.acc_mode = "ok"
+    # Offline, but with acc.cgi and E-utilities at addresses the user set (here another
+    # emulator standing in for a mirror): its answers are not the demo's.
+    with NCBIEmulator() as mirror:
+        urls = {"acc_url": mirror.acc_url, "eutils_url": mirror.eutils_url}
+        elsewhere = geo_nb.fetch("GSE93374", progress=False, refresh=True, **urls)
+        assert "was not found at GEO" in elsewhere.errors.message[0]
+        searched = geo_nb.search(query, progress=False, **urls)
+        assert not any("no recorded record" in w for w in searched.attrs.get("warnings", []))
     # Online, the same answer is GEO's "not found".
     monkeypatch.delenv("GEO_NB_OFFLINE")
     online = geo_nb.fetch("GSE93374", progress=False, refresh=True)

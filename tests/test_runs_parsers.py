@@ -45,7 +45,7 @@ def test_runinfo_quoted_commas_and_trailing_blank_lines() -> None:
     airway = (RUNINFO / "SRP033351_GSE52778.csv").read_text()
     assert airway.endswith("\n\n") and len(parse_runinfo(airway)) == 16
     assert parse_runinfo(airway + "\n\n\n") == parse_runinfo(airway)
-    assert parse_runinfo("") == [] and parse_runinfo("\n\n") == []
+    assert parse_runinfo("") == [] and parse_runinfo("\n\n") == [] and parse_runinfo(",,\n") == []
 
 
 def test_runinfo_that_is_not_runinfo() -> None:
@@ -126,6 +126,12 @@ def test_ena_lists_ending_in_a_separator_name_no_extra_file() -> None:
     (gap,) = parse_filereport(header + "SRR1\ta/SRR1_1.fq.gz;;a/SRR1_2.fq.gz\t1;;2\tm1;;m2\n", "x")
     assert [u.rsplit("/", 1)[1] for u in gap.fastq_urls] == ["SRR1_1.fq.gz", "SRR1_2.fq.gz"]
     assert gap.fastq_bytes == (1, 2) and gap.fastq_md5 == ("m1", "m2")
+    # A last value that is really empty keeps its slot: the lists stay aligned.
+    (blank,) = parse_filereport(header + "SRR1\ta/1.fq.gz;a/2.fq.gz\t1;\tm1;\n", "x")
+    assert blank.fastq_bytes == (1, None) and blank.fastq_md5 == ("m1", "")
+    # Only one list ending in ";" (here the sizes) is still one size per file.
+    (mixed,) = parse_filereport(header + "SRR1\ta/1.fq.gz;a/2.fq.gz\t1;2;\tm1;m2\n", "x")
+    assert mixed.fastq_bytes == (1, 2) and len(mixed.fastq_urls) == 2
 
 
 def test_ena_answers_that_are_not_reports() -> None:

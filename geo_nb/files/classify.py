@@ -44,8 +44,7 @@ class FileKind(NamedTuple):
 _BY_CATEGORY: Final[dict[str, tuple[str, ...]]] = {
     "sequencing": ("fastq", "fq", "sra", "sff"),
     "alignment": ("bam", "sam", "cram", "bai", "crai"),
-    # Scanner images (two-colour arrays' cy3/cy5 TIFFs), Affymetrix EXP, NimbleGen XYS.
-    "microarray": ("cel", "chp", "idat", "gpr", "rcc", "pair", "tif", "tiff", "exp", "xys"),
+    "microarray": ("cel", "chp", "idat", "gpr", "rcc", "pair", "xys"),
     "single_cell": ("mtx", "h5ad", "loom"),
     "genome_track": ("bigwig", "bw", "bedgraph", "bdg", "wig", "tdf", "hic", "cool", "mcool"),
     "regions": (
@@ -59,7 +58,9 @@ _BY_CATEGORY: Final[dict[str, tuple[str, ...]]] = {
     ),
     # SOFT and .annot files are only ever made by GEO itself; *.md5 are checksum lists.
     "metadata": ("soft", "annot", "md5"),
-    "other": ("tar", "xml", "pdf", "png"),
+    # Images are "other", TIFFs too: an array scan (GSM1_cy3.tif) or a tissue image of a
+    # spatial series (GSM1_CytAssist_image.tif, GBs), the name cannot tell which.
+    "other": ("tar", "xml", "pdf", "png", "jpg", "tif", "tiff"),
 }
 _ALIASES: Final = {
     "fq": "FASTQ",

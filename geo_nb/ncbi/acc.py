@@ -19,6 +19,7 @@ from ..errors import (
     PrivateError,
     UnexpectedResponseError,
     WithdrawnError,
+    not_recorded,
     retry_advice,
 )
 
@@ -79,13 +80,7 @@ def check_soft(body: str, accession: str, url: str, *, offline: bool = False) ->
     text = _page_text(body)
     error: NCBIError
     if "could not find a public or private accession" in lowered and offline:
-        error = NotFoundError(
-            f"{accession} is not among the offline demo's recorded records (its search "
-            "can find a few series whose records were not recorded). "
-            "geo_nb.demo_catalog() lists the series the demo can fetch.",
-            accession=accession,
-            url=url,
-        )
+        error = NotFoundError(not_recorded(accession), accession=accession, url=url)
     elif "could not find a public or private accession" in lowered:
         error = NotFoundError(
             f"{accession} was not found at GEO. Check the accession; if it is private, "

@@ -71,9 +71,13 @@ def fastq_url(path: str, files_url: str = f"https://{ENA_FILES_HOST}") -> str:
 
 
 def _split(value: str) -> list[str]:
-    # Older reports end each list with a separator ("a;b;"), which names no file.
-    value = value.strip().removesuffix(";")
     return [part.strip() for part in value.split(";")] if value.strip() else []
+
+
+def _unterminated(items: list[str], files: int) -> list[str]:
+    """``items`` without the empty slot a final ";" leaves (older reports end their lists
+    with one: "a;b;"), when it is one slot more than there are ``files``."""
+    return items[:-1] if len(items) == files + 1 and items[-1] == "" else items
 
 
 def _int(text: str) -> int | None:
@@ -110,8 +114,10 @@ def parse_filereport(
     for line in lines[1:]:
         row = dict(zip(names, line.split("\t"), strict=False))
         paths = _split(row.get("fastq_ftp", ""))
-        sizes = [_int(b) for b in _split(row.get("fastq_bytes", ""))]
-        sums = _split(row.get("fastq_md5", ""))
+        if paths and paths[-1] == "":
+            paths.pop()
+        sizes = [_int(b) for b in _unterminated(_split(row.get("fastq_bytes", "")), len(paths))]
+        sums = _unterminated(_split(row.get("fastq_md5", "")), len(paths))
         if paths and (len(sizes) not in (0, len(paths)) or len(sums) not in (0, len(paths))):
             raise ParseError(
                 f"{accession}: ENA lists {len(paths)} FASTQ file(s) for {row['run_accession']} "

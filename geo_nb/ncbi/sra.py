@@ -133,6 +133,8 @@ def parse_runinfo(text: str, *, source: str = "run info") -> list[RunInfo]:
         rows = [cells for cells in reader if any(c.strip() for c in cells)]
     except csv.Error as exc:
         raise ParseError(f"{source}: NCBI's run info is not readable CSV ({exc}).") from exc
+    if not rows:
+        return []  # only empty cells: no runs
     header = [_key(name) for name in rows[0]]
     if "run" not in header or "experiment" not in header:
         raise ParseError(
