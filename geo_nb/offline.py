@@ -31,7 +31,7 @@ from .settings import DEFAULT_URLS, ENV_VARS, Settings, default_cache_dir
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .testing import NCBIEmulator
+    from .testing import DataStore, NCBIEmulator
 
 __all__ = [
     "DEMO_QUERIES",
@@ -155,9 +155,7 @@ def demo_catalog() -> pd.DataFrame:
     """
     import pandas as pd
 
-    from .testing import DataStore
-
-    store = _emulator.store if _emulator is not None else DataStore()
+    store = _demo_store()
     recorded = set(store.accessions())
     rows = []
     for doc in store.docsums():
@@ -181,6 +179,13 @@ def demo_catalog() -> pd.DataFrame:
     return frame.astype({"n_samples": "Int64", "samples_recorded": "Int64"})
 
 
+def _demo_store() -> DataStore:
+    """The recordings the demo serves (those of the running demo, else the bundled ones)."""
+    from .testing import DataStore
+
+    return _emulator.store if _emulator is not None else DataStore()
+
+
 def serves_demo(url: str) -> bool:
     """Whether ``url`` is the offline demo's own (one the user set is not, even offline).
 
@@ -193,10 +198,7 @@ def serves_demo(url: str) -> bool:
 def unrecorded_hits(accessions: Iterable[str]) -> str | None:
     """What to say when a search of the offline demo finds series whose summaries were
     recorded but whose records were not (a fetch of them is a ``not_found`` row)."""
-    from .testing import DataStore
-
-    store = _emulator.store if _emulator is not None else DataStore()
-    held = set(store.accessions())
+    held = set(_demo_store().accessions())
     fetchable = ("GSE", "GSM", "GPL")  # a GDS hit is never fetched: its series is
     missing = [a for a in accessions if a.startswith(fetchable) and a not in held]
     if not missing:
