@@ -20,7 +20,7 @@ from .analysis import load_ncbi_counts
 from .api import afetch, asearch, fetch, search
 from .caches import cache_info, clear_cache
 from .catalog_db import Catalog
-from .cells import rows_containing
+from .cells import rows_containing, rows_where
 from .client import GEOClient
 from .errors import FetchFailedError, GeoNBError, InvalidAccessionError
 from .experiment import Design, design
@@ -77,6 +77,7 @@ __all__ = [
     "load_series_matrices",
     "load_series_matrix",
     "rows_containing",
+    "rows_where",
     "search",
     "teaching_mode",
     "use_offline_demo",

@@ -1,8 +1,9 @@
-"""DataFrame cells as the explorer shows them, and the rows whose text contains a word.
+"""DataFrame cells as the explorer shows them, the rows whose text contains a word, and
+the rows whose cell reads a value.
 
-One definition for the explorer's table filter and for the code its "Show the
-code" panel writes, so that the pasted script keeps exactly the rows the table
-kept: lists are joined with ``"; "``, dates are ISO, and missing values are
+One definition for the explorer's table filters (text, facets, series choice) and for
+the code its "Show the code" panel writes, so that the pasted script keeps exactly the
+rows the table kept: lists are joined with ``"; "``, dates are ISO, and missing values are
 empty (``astype(str)`` would turn them into ``"<NA>"`` or ``"nan"``, which a
 filter for "na" would match).
 
@@ -13,6 +14,8 @@ Example:
     ['GSM1']
     >>> list(rows_containing(frame, "none").accession)
     []
+    >>> list(rows_where(frame, "tags", "").accession)
+    ['GSM2']
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["cell_text", "rows_containing"]
+__all__ = ["cell_text", "rows_containing", "rows_where"]
 
 
 def cell_text(value: object) -> str:
@@ -54,3 +57,15 @@ def rows_containing(
     shown = frame[list(columns) if columns is not None else list(frame.columns)]
     joined = shown.map(cell_text).agg(" ".join, axis=1).str.lower()
     return frame[joined.str.contains(needle, regex=False)]
+
+
+def rows_where(frame: pd.DataFrame, column: str, text: str) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` reads ``text`` as :func:`cell_text` shows it
+    (``""``: the empty cells, missing or empty strings alike).
+
+    ``frame[column] == value`` differs for numbers ("5" is not 5), lists and missing cells.
+
+    Example:
+        >>> # samples = rows_where(res.samples, "ch1.genotype", "SETD2-deficient")
+    """
+    return frame[frame[column].map(cell_text) == text]

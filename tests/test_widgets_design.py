@@ -19,7 +19,7 @@ import pytest
 import geo_nb
 from geo_nb.jupyter.widgets import GEOExplorer
 from geo_nb.jupyter.widgets.codepanel import view_code
-from geo_nb.jupyter.widgets.table import TablePanel
+from geo_nb.jupyter.widgets.table import MISSING_LEVEL, TablePanel
 from geo_nb.jupyter.widgets.toggles import ToggleChips
 from geo_nb.testing import NCBIEmulator
 
@@ -208,6 +208,40 @@ def test_the_code_keeps_the_rows_the_text_filter_keeps(needle: str, kept: list[s
     assert list(panel.view.accession) == kept
     (line,) = view_code("samples", panel)
     assert line.startswith("samples = geo_nb.rows_containing(samples, ")
+    scope = {"geo_nb": geo_nb, "samples": frame}
+    exec(line, scope)
+    assert list(scope["samples"].accession) == kept
+
+
+@pytest.mark.parametrize(
+    ("column", "level", "kept"),
+    [
+        ("genotype", MISSING_LEVEL, ["GSM3", "GSM4"]),  # missing and empty read alike
+        ("genotype", "WT; KO", ["GSM2"]),  # a list cell, as the table shows it
+        ("age", "7.0", ["GSM1"]),  # a number: "7.0" == 7.0 would keep nothing
+        ("series_accession", "", ["GSM4"]),  # the series choice's "(none)"
+    ],
+)
+def test_the_code_keeps_the_rows_the_facets_and_choice_keep(
+    column: str, level: str, kept: list[str]
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "series_accession": ["GSE1", "GSE1", "GSE2", pd.NA],
+            "accession": ["GSM1", "GSM2", "GSM3", "GSM4"],
+            "genotype": ["WT", ["WT", "KO"], pd.NA, ""],
+            "age": [7.0, float("nan"), 3.0, 3.0],
+        }
+    )
+    panel = TablePanel("samples", list(frame.columns), choice="series_accession")
+    panel.set_frame(frame)
+    if column == "series_accession":
+        panel.choice_filter.value = level
+    else:
+        panel.set_facet(column, level)
+    assert list(panel.view.accession) == kept
+    (line,) = view_code("samples", panel)
+    assert line.startswith("samples = geo_nb.rows_where(samples, ")
     scope = {"geo_nb": geo_nb, "samples": frame}
     exec(line, scope)
     assert list(scope["samples"].accession) == kept

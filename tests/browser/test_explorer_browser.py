@@ -274,7 +274,8 @@ def check_code_panel(
     expect(code).to_be_visible(timeout=NCBI_TIMEOUT_MS)
     expect(code).to_contain_text("report = plan.download(")
     text = code.text_content() or ""
-    assert 'genotype"] == "SETD2-deficient"' in text and "chosen_samples = " in text
+    assert 'rows_where(samples, "genotype", "SETD2-deficient")' in text
+    assert "chosen_samples = " in text
     page.locator(".geo-nb-side").screenshot(path=str(artifacts / f"{name}-code.png"))
     printed = run_in_kernel(
         text

@@ -109,18 +109,13 @@ def view_code(name: str, table: TablePanel) -> list[str]:
         >>> panel.set_frame(pd.DataFrame({"accession": ["GSM1"], "genotype": ["WT"]}))
         >>> panel.set_facet("genotype", "WT")
         >>> view_code("samples", panel)
-        ['samples = samples[samples["genotype"] == "WT"]']
+        ['samples = geo_nb.rows_where(samples, "genotype", "WT")']
     """
     lines = []
-    conditions: list[tuple[str, str]] = []
-    if table.choice and table.choice_filter.value != "\x00all":
-        conditions.append((table.choice, str(table.choice_filter.value)))
-    conditions += list(table.facets.items())
-    for column, level in conditions:
-        if level == "(missing)":
-            lines.append(f"{name} = {name}[{name}[{_literal(column)}].isna()]")
-        else:
-            lines.append(f"{name} = {name}[{name}[{_literal(column)}] == {_literal(level)}]")
+    # The table compares each cell as it shows it (lists joined, numbers as text, empty
+    # and missing alike); ``frame[column] == level`` would not.
+    for column, text in table.conditions():
+        lines.append(f"{name} = geo_nb.rows_where({name}, {_literal(column)}, {_literal(text)})")
     needle = table.filter_text.value.strip()
     if needle:
         # The table searches the columns it shows, each cell as it shows it.

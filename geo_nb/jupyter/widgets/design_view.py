@@ -31,6 +31,7 @@ import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
 from ... import GEOResult
+from ...cells import cell_text
 from ._html import Cell, esc
 from .table import MISSING_LEVEL, TablePanel
 
@@ -118,7 +119,8 @@ class SamplesPanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         for factor in design.factor_names:
             if factor in solo:
                 continue
-            counts = frame[factor].astype("string").fillna(MISSING_LEVEL).value_counts()
+            # Levels as the table reads them: empty and missing cells are one level.
+            counts = frame[factor].map(cell_text).replace("", MISSING_LEVEL).value_counts()
             if len(counts) > MAX_CHIPS or len(counts) < 2:
                 continue
             options = [(f"all ({len(frame)})", "")]

@@ -31,7 +31,7 @@ from typing import Any
 import ipywidgets as widgets  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
-from ...cells import cell_text, rows_containing
+from ...cells import cell_text, rows_containing, rows_where
 from ._html import TABLE_STYLE, Cell, table_html
 from .htmltable import HtmlTable
 
@@ -213,6 +213,16 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         keys = [cell_text(k) for k in self.view[self.key]] if self.key in self.view else []
         self.selection = [*self._selected, *keys]
 
+    def conditions(self) -> list[tuple[str, str]]:
+        """What the series choice and the facets keep: ``(column, text)``, rows whose
+        ``column`` reads ``text`` (:func:`geo_nb.rows_where`; ``""``: empty cells)."""
+        chosen = []
+        if self.choice and self.choice_filter.value != _ALL:
+            chosen.append((self.choice, str(self.choice_filter.value)))
+        for column, level in self.facets.items():
+            chosen.append((column, "" if level == MISSING_LEVEL else level))
+        return chosen
+
     def set_facet(self, column: str, level: str | None) -> None:
         """Keep only rows whose ``column`` reads ``level`` (None: drop that facet).
 
@@ -242,12 +252,9 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
 
     def _filtered(self) -> pd.DataFrame:
         frame = self.frame
-        if self.choice and self.choice_filter.value != _ALL and self.choice in frame:
-            frame = frame[frame[self.choice].map(cell_text) == self.choice_filter.value]
-        for column, level in self.facets.items():
+        for column, text in self.conditions():
             if column in frame:
-                text = frame[column].map(cell_text).replace("", MISSING_LEVEL)
-                frame = frame[text == level]
+                frame = rows_where(frame, column, text)
         frame = rows_containing(frame, self.filter_text.value, self.shown_columns)
         column = self.sort_column.value
         if column and column in frame:
