@@ -205,9 +205,14 @@ def test_the_code_keeps_the_rows_the_text_filter_keeps(needle: str, kept: list[s
     panel = TablePanel("samples", ["accession", "genotype", "age"])
     panel.set_frame(frame)
     panel.filter_text.value = needle
+    assert_code_keeps(panel, frame, kept, "samples = geo_nb.rows_containing(samples, ")
+
+
+def assert_code_keeps(panel: TablePanel, frame: pd.DataFrame, kept: list[str], start: str) -> None:
+    """The table keeps ``kept``, and so does the one line its code panel writes, run."""
     assert list(panel.view.accession) == kept
     (line,) = view_code("samples", panel)
-    assert line.startswith("samples = geo_nb.rows_containing(samples, ")
+    assert line.startswith(start)
     scope = {"geo_nb": geo_nb, "samples": frame}
     exec(line, scope)
     assert list(scope["samples"].accession) == kept
@@ -239,9 +244,4 @@ def test_the_code_keeps_the_rows_the_facets_and_choice_keep(
         panel.choice_filter.value = level
     else:
         panel.set_facet(column, level)
-    assert list(panel.view.accession) == kept
-    (line,) = view_code("samples", panel)
-    assert line.startswith("samples = geo_nb.rows_where(samples, ")
-    scope = {"geo_nb": geo_nb, "samples": frame}
-    exec(line, scope)
-    assert list(scope["samples"].accession) == kept
+    assert_code_keeps(panel, frame, kept, "samples = geo_nb.rows_where(samples, ")
