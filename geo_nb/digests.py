@@ -24,6 +24,7 @@ import functools
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -149,11 +150,18 @@ class DigestStore:
         """Offer ``rows`` to :func:`~geo_nb.files.inventory.build_inventory` (memory cache) as
         the rows of the series ``accession`` in ``converted`` with ``folder``."""
         series = [s for s in converted[0] if s.accession == accession]
-        if len(series) != 1:
-            return
-        samples = {s.accession: s for s in converted[1]}
-        known = SeriesRows(series[0], folder, present_samples(series[0], samples), rows)
-        memory_cache.put(rows_key(self.settings.ftp_url, accession), known)
+        if len(series) == 1:
+            self._offer(series[0], {s.accession: s for s in converted[1]}, folder, rows)
+
+    def _offer(
+        self,
+        series: Series,
+        samples: Mapping[str, Sample],
+        folder: SeriesFolder,
+        rows: list[SupplementaryFile],
+    ) -> None:
+        known = SeriesRows(series, folder, present_samples(series, samples), rows)
+        memory_cache.put(rows_key(self.settings.ftp_url, series.accession), known)
 
     def save(
         self,
@@ -176,7 +184,7 @@ class DigestStore:
             by_accession = {s.accession: s for s in samples}
             rows = series_rows(wanted[0], by_accession, folder, self.settings.ftp_url)
             # The same fetch's inventory uses them rather than building them again.
-            self.remember_rows(accession, converted, folder, rows)
+            self._offer(wanted[0], by_accession, folder, rows)
         digest = _Digest(
             series=series,
             samples=samples,
