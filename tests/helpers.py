@@ -34,8 +34,10 @@ def emulator_urls(emulator: NCBIEmulator) -> dict[str, str]:
 
 def is_digest(entry: Path) -> bool:
     """True for a digest entry (records digested from answers), by its header's URL."""
-    with gzip.open(entry) as handle:
-        header = json.loads(handle.readline())
+    data = entry.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # answers are gzip members; digests are stored plain
+        data = gzip.decompress(data)
+    header = json.loads(data.partition(b"\n")[0])
     return str(header.get("url", "")).endswith("#digest")
 
 

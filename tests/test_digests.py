@@ -53,6 +53,9 @@ def test_a_new_process_needs_only_the_digests(geo_env: NCBIEmulator) -> None:
     cache_dir = Path(geo_nb.Settings().cache_dir)
     answers, digested = cache_entries(cache_dir), cache_entries(cache_dir, digests=True)
     assert len(digested) == len(ACCESSIONS)
+    # Digests are stored plain (read at every start), NCBI's answers as gzip.
+    assert {e.read_bytes()[:1] for e in digested} == {b"{"}
+    assert {e.read_bytes()[:2] for e in answers} == {b"\x1f\x8b"}
     for entry in answers:  # without NCBI's raw answers, only the digests can answer
         entry.unlink()
     second = fetch_in_a_new_process(ACCESSIONS)

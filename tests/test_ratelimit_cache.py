@@ -89,21 +89,24 @@ def test_cache_key_ignores_identification_and_secrets() -> None:
     assert a != cache_key("esearch", "u", {"acc": "GSE1"})
 
 
-def test_disk_cache_round_trip_and_atomic_layout(tmp_path: Path) -> None:
+@pytest.mark.parametrize("compress", [True, False])
+def test_disk_cache_round_trip_and_atomic_layout(tmp_path: Path, compress: bool) -> None:
     cache = DiskCache(tmp_path, ttl_days=7)
     key = cache_key("acc", "u", {"acc": "GSE1"})
     assert cache.get(key) is None
-    cache.put(key, b"^SERIES = GSE1\n", url="http://x/acc.cgi?acc=GSE1")
+    cache.put(key, b"^SERIES = GSE1\n", url="http://x/acc.cgi?acc=GSE1", compress=compress)
     assert cache.get(key) == b"^SERIES = GSE1\n"
+    assert (cache.path(key).read_bytes()[:2] == b"\x1f\x8b") is compress
     assert not list(cache.path(key).parent.glob(".tmp-*"))
 
 
+@pytest.mark.parametrize("compress", [True, False], ids=["gzip", "plain"])
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
-def test_corrupt_entries_are_discarded(tmp_path: Path, damage: str) -> None:
+def test_corrupt_entries_are_discarded(tmp_path: Path, damage: str, compress: bool) -> None:
     cache = DiskCache(tmp_path, ttl_days=7)
     key = cache_key("acc", "u", {"acc": "GSE1"})
     body = b"^SERIES = GSE1\n" + os.urandom(5000)
-    cache.put(key, body, url="u")
+    cache.put(key, body, url="u", compress=compress)
     path = cache.path(key)
     blob = path.read_bytes()
     if damage == "truncate":

@@ -1,14 +1,17 @@
 """Disk and memory caches for NCBI responses and parsed records.
 
-Disk entries are gzip members holding a one-line JSON header (URL without
-secrets, time fetched, body length and SHA-256) followed by the raw body.
-Writes go to a temporary file in the same folder that is then ``os.replace``'d
-into place, so a reader (in this or another process) sees either the old
-entry, the new one or none, never half of one. Reads verify the gzip CRC, the
-length and the hash; a truncated or corrupt entry is deleted and reported as a
-miss, so the caller refetches instead of parsing garbage. That check is also
-why entries are not fsync'ed: after a power loss a torn entry is a miss, not
-wrong data, and a 100-series fetch does not wait on the disk 100 times.
+Disk entries hold a one-line JSON header (URL without secrets, time fetched,
+body length and SHA-256) followed by the raw body, as one gzip member; an entry
+read far more often than written may be stored plain (``compress=False``:
+geo_nb's digests, where inflating cost a tenth of a warm start), which a reader
+tells by its first byte. Writes go to a temporary file in the same folder that
+is then ``os.replace``'d into place, so a reader (in this or another process)
+sees either the old entry, the new one or none, never half of one. Reads verify
+the gzip CRC (if compressed), the length and the hash; a truncated or corrupt
+entry is deleted and reported as a miss, so the caller refetches instead of
+parsing garbage. That check is also why entries are not fsync'ed: after a power
+loss a torn entry is a miss, not wrong data, and a 100-series fetch does not
+wait on the disk 100 times.
 
 The disk cache is bounded (``cache_max_bytes``): reading an entry marks it as
 used (its modification time), and when a write takes the folder over the bound
@@ -55,6 +58,7 @@ __all__ = [
 log = logging.getLogger("geo_nb.cache")
 
 _FORMAT = "geo_nb-cache-1"
+_GZIP_MAGIC = b"\x1f\x8b"
 _IGNORED_PARAMS = frozenset({"api_key", "tool", "email"})
 _STALE_TEMP_SECONDS = 3600.0
 _EVICT_TO = 0.8  # of max_bytes: room for many writes before the next eviction
@@ -142,7 +146,7 @@ class DiskCache:
             log.warning("cannot read cache entry %s: %s", path, exc)
             return None
         try:
-            raw = gzip.decompress(blob)
+            raw = gzip.decompress(blob) if blob[:2] == _GZIP_MAGIC else blob
             header_line, _, body = raw.partition(b"\n")
             header: dict[str, Any] = json.loads(header_line)
             if header.get("format") != _FORMAT:
@@ -171,12 +175,14 @@ class DiskCache:
         url: str,
         fetched_at: float | None = None,
         sha256: str | None = None,
+        compress: bool = True,
     ) -> None:
         """Store ``body`` for ``key`` atomically. ``url`` must carry no secrets.
 
         ``fetched_at`` is when the data was fetched (default: now); an entry
         derived from older answers passes theirs, so it expires with them.
         ``sha256`` is the body's hash when the caller already computed it.
+        ``compress=False`` stores it plain: faster to read, larger on disk.
         """
         header = {
             "format": _FORMAT,
@@ -185,7 +191,9 @@ class DiskCache:
             "length": len(body),
             "sha256": sha256 or hashlib.sha256(body).hexdigest(),
         }
-        blob = gzip.compress(json.dumps(header).encode() + b"\n" + body, compresslevel=5, mtime=0)
+        blob = json.dumps(header).encode() + b"\n" + body
+        if compress:
+            blob = gzip.compress(blob, compresslevel=5, mtime=0)
         # Temporary files of writers that were killed are harmless (reads skip them), but
         # should not pile up: the first write of a process clears the old ones.
         self.prune_once()
