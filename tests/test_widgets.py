@@ -205,6 +205,12 @@ async def test_sorting_paging_and_selection_across_pages(geo_env: NCBIEmulator) 
     assert table.html.selection == [first, second]
     table.html.sort = []  # the third click: as received
     assert table.sort_column.value == "" and 'aria-sort="descending"' not in table.html.value
+    table.next.click()
+    table.select_shown.click()  # "Select page": the five rows shown join the two selected
+    shown = row_accessions(table.html.value)
+    assert explorer.selection == list(dict.fromkeys([first, second, *shown]))
+    assert len(explorer.selection) == 5 + len({first, second} - set(shown))
+    assert f"{len(explorer.selection)} selected" in table.count.value
     explorer.selection = []
     assert table.selection == [] and 'aria-selected="true"' not in table.html.value
     with pytest.raises(KeyError):
