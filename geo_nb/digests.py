@@ -47,6 +47,9 @@ SCHEMA = 1
 _SHAPERS = (
     "records.py",
     "accessions.py",
+    "parse/soft.py",
+    "parse/family.py",
+    "parse/matrix_header.py",
     "parse/convert.py",
     "files/inventory.py",
     "files/classify.py",

@@ -174,6 +174,13 @@ def test_matrix_samples_equal_the_family_samples() -> None:
         assert entity.attributes == family[accession].attributes, accession
 
 
+def test_a_series_takes_the_organism_of_samples_of_2002() -> None:
+    """GSM804 (real, 2002) has one ``!Sample_organism`` line, no ``_ch1`` twin."""
+    sample = (Path(__file__).parent / "data" / "soft" / "GSM804_2002.txt").read_bytes()
+    family = family_entities(parse_soft(b"^SERIES = GSE16\n!Series_sample_id = GSM804\n" + sample))
+    assert family[0].attributes["sample_organism"] == ["Homo sapiens"]
+
+
 def test_padding_and_sample_ids() -> None:
     lines = [
         '!Series_geo_accession\t"GSE1"',

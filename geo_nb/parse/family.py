@@ -27,7 +27,8 @@ from .soft import SoftEntity
 
 __all__ = ["complete_series", "family_entities"]
 
-_ORGANISM = re.compile(r"^organism_ch\d{1,2}$")
+# Records of 2001-2002 name one organism for all channels, without a channel suffix.
+_ORGANISM = re.compile(r"^organism(?:_ch\d{1,2})?$")
 RECORD_KINDS = frozenset({"SERIES", "SAMPLE", "PLATFORM"})
 
 
