@@ -67,6 +67,32 @@ def test_overlapping_pauses_in_two_threads() -> None:
     assert seen == [False] and gc.isenabled()
 
 
+class _Node:
+    pass
+
+
+def test_what_a_pause_built_is_old_when_it_ends() -> None:
+    """No young collection walks the records a pause built: they are in the oldest
+    generation, and the young generation's count starts again from zero."""
+    with paused_gc():
+        built = [_Node() for _ in range(5000)]
+    assert gc.get_count()[0] < 700
+    old = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(node) in old for node in built[:100])
+
+
+def test_objects_the_user_froze_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_gc():
+            built = _Node()
+        assert gc.get_freeze_count() == frozen
+        assert id(built) not in {id(o) for o in gc.get_objects(generation=2)}  # still young
+    finally:
+        gc.unfreeze()
+
+
 def test_warm_fetch_leaves_the_collector_on(geo_env: object) -> None:
     import geo_nb
 
