@@ -821,8 +821,9 @@ def findings(r: Json) -> str:
         "pydantic call rather than built row by row. That left one young collection of "
         "10-16 ms when the pause ended, walking every record just built; the pause now ends "
         "by moving them to the oldest generation (`gc.freeze()` then `gc.unfreeze()`), and "
-        "the collector's time in a warm start is 0.1 ms (`gc.callbacks`, 4 runs each, commit "
-        "3465f33 against this one). Before (commit 493059b): warm start 0.30 s (26x), from "
+        "the collector's time in a warm start is 0.1 ms instead of 10-16 ms "
+        "(`gc.callbacks`, 4 fresh processes with the change and 4 without). "
+        "Before (commit 493059b): warm start 0.30 s (26x), from "
         "the catalog 0.22 s (35x), warm from disk without files 0.22 s (16x). Before this "
         "round's cuts (commit 65989c4, the previous RESULTS.md): 0.167 s (44x), 0.103 s "
         "(71x), 0.110 s (30x). This run: warm start "
@@ -831,10 +832,17 @@ def findings(r: Json) -> str:
         f"{c['catalog_seconds']:.3f} s "
         f"({c['files_cold_seconds'] / c['catalog_seconds']:.0f}x), warm from disk "
         f"{c['warm_disk_seconds']:.3f} s ({c['cold_seconds'] / c['warm_disk_seconds']:.0f}x). "
-        "What is left of a warm start is mostly pydantic validating 4.6 MB of records "
-        "(900 samples, of which the raw `attributes` are half, and 3,150 file rows): about "
-        "65 ms on this machine, with `json.loads` of the same bytes at about 35 ms, so 100x "
-        "(74 ms here) is out of reach while every record is validated when `fetch` returns."
+        "What is left of a warm start is mostly building the records: pydantic reads 5.0 MB "
+        "of digests (900 samples, whose raw `attributes` are a third of the bytes, and 3,150 "
+        "file rows) in 43-45 ms in a warm process and 50-73 ms in a fresh one, about as long "
+        "as `json.loads` takes to build plain dicts from the same bytes (52-65 ms fresh); "
+        "reading and verifying the 100 files takes about 15 ms, the folder listings 5-9 ms, "
+        "the fetch around them about 15 ms (measured outside the bench, 3-9 fresh processes "
+        "each, while this round's commits were made). So 100x "
+        f"({c['files_cold_seconds'] / 100 * 1000:.0f} ms here) is out of reach while every "
+        "record is built when `fetch` returns; this run's warm starts took "
+        + ", ".join(f"{x['seconds'] * 1000:.0f}" for x in c["warm_start_runs"])
+        + " ms."
     )
     return "\n\n".join([first, second, third, fourth])
 
