@@ -369,15 +369,12 @@ class Catalog:
 
     def _state(self) -> tuple[Any, ...]:
         """What changes whenever the catalog does: every write records a fetch (a new last
-        fetch id) and touches the database or its write-ahead log; another database in its
-        place has another identity token."""
+        fetch id) and touches the database or its write-ahead log (a recreated file too)."""
         with self._connect() as connection:
-            state = connection.execute(
-                "SELECT (SELECT token FROM identity), (SELECT max(id) FROM fetches)"
-            ).fetchone()
+            last = connection.execute("SELECT max(id) FROM fetches").fetchone()[0]
         files = (self.path, self.path.with_name(self.path.name + "-wal"))
         stats = [path.stat() if path.exists() else None for path in files]
-        return (*state, *((s.st_ino, s.st_mtime_ns, s.st_size) if s else None for s in stats))
+        return (last, *((s.st_ino, s.st_mtime_ns, s.st_size) if s else None for s in stats))
 
     def _everything(self) -> GEOResult:
         """The whole catalog as a new result, its records read again only when the catalog

@@ -63,11 +63,5 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (accession, name)
     );
     """,
-    # A random token per database file: a catalog replaced by another one (a backup
-    # restored with the same size, mtime and last fetch id) is never taken for it.
-    """
-    CREATE TABLE identity (token TEXT NOT NULL);
-    INSERT INTO identity (token) VALUES (lower(hex(randomblob(16))));
-    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
