@@ -15,16 +15,20 @@ concurrent pauses (the catalog is read in a worker thread) from resuming the
 collector while another is still running, and a collector the user turned off
 stays off.
 
-When the pause ends, what it built would all be young: the next allocation
-would start a young collection that walks every one of those objects (some 10
-ms after a warm start of 100 series), only to find them alive, as records
-kept in a cache are. So the pause ends by moving everything tracked to the
+A pause around a bulk build of records that are kept (a warm start's
+digests: ``paused_gc(promote=True)``) ends by moving everything tracked to the
 oldest generation (``gc.freeze()`` then ``gc.unfreeze()``, documented to do
-exactly that, without walking anything). The cost is only a delay: a cycle
-that became garbage meanwhile, or one of the user's young objects, is
-collected by the next full collection instead of a young one. A process that
-froze objects itself (``gc.get_freeze_count()``) keeps them frozen: then the
-young collection runs as usual.
+exactly that). Otherwise the next allocation would start a young collection
+that walks every one of those objects only to find them alive (10-16 ms after
+a warm start of 100 series). The cost: a cycle that became garbage meanwhile,
+or a young object of the user's, waits for a full collection, and the counts
+that start collections restart from zero. That is why only a bulk build asks
+for it: done at the end of every pause (every parse, every frame), those
+counts would keep restarting and garbage cycles would pile up. It is skipped
+where it would walk the heap instead (Python 3.14's incremental collector,
+free-threaded builds) and in a process that froze objects itself
+(``gc.get_freeze_count()``), whose objects stay frozen (unless it freezes
+them in another thread at the very moment a pause ends).
 
 Example:
     >>> import gc
@@ -38,6 +42,8 @@ Example:
 from __future__ import annotations
 
 import gc
+import sys
+import sysconfig
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,12 +53,20 @@ __all__ = ["paused_gc"]
 _lock = threading.Lock()
 _depth = 0
 _resume = False
+_promote = False  # a pause asked for it; done when the last one ends
+#: Where gc.freeze() + gc.unfreeze() move the young generation without walking it.
+PROMOTES = sys.version_info < (3, 14) and not sysconfig.get_config_var("Py_GIL_DISABLED")
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic collector for the block (also a decorator: ``@paused_gc()``)."""
-    global _depth, _resume
+def paused_gc(*, promote: bool = False) -> Iterator[None]:
+    """Pause the cyclic collector for the block (also a decorator: ``@paused_gc()``).
+
+    ``promote``: what the block built is kept (records for a cache); when the
+    last pause ends, move it to the oldest generation rather than have a young
+    collection walk it.
+    """
+    global _depth, _resume, _promote
     with _lock:
         if _depth == 0:
             _resume = gc.isenabled()
@@ -63,8 +77,11 @@ def paused_gc() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0 and _resume:
-                if gc.get_freeze_count() == 0:
+            _promote = _promote or promote
+            if _depth == 0:
+                if _resume and _promote and PROMOTES and gc.get_freeze_count() == 0:
                     gc.freeze()
                     gc.unfreeze()
-                gc.enable()
+                _promote = False
+                if _resume:
+                    gc.enable()

@@ -304,8 +304,9 @@ class GEOClient:
                 needs[accession] = (need_record, need_folder)
         if not needs:
             return
-        # One pause of the collector for all of them (see geo_nb._gcpause).
-        with paused_gc():
+        # One pause of the collector for all of them, ending with the records promoted
+        # to the oldest generation: they go to the memory cache (see geo_nb._gcpause).
+        with paused_gc(promote=True):
             for accession, (need_record, need_folder) in needs.items():
                 found = self.digests.load(accession)
                 if found is not None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from geo_nb._gcpause import paused_gc
+from geo_nb._gcpause import PROMOTES, paused_gc
 
 
 @pytest.fixture(autouse=True)
@@ -68,24 +69,47 @@ def test_overlapping_pauses_in_two_threads() -> None:
 
 
 class _Node:
-    pass
+    me: object = None
 
 
-def test_what_a_pause_built_is_old_when_it_ends() -> None:
-    """No young collection walks the records a pause built: they are in the oldest
-    generation, and the young generation's count starts again from zero."""
-    with paused_gc():
+needs_promotion = pytest.mark.skipif(
+    not PROMOTES, reason="no promotion here (Python 3.14+ or a free-threaded build)"
+)
+
+
+@needs_promotion
+def test_what_a_bulk_build_built_is_old_when_its_pause_ends() -> None:
+    """No young collection walks the records a ``promote=True`` pause built: they are in
+    the oldest generation, and the young generation's count starts again from zero."""
+    with paused_gc(promote=True), paused_gc():
         built = [_Node() for _ in range(5000)]
     assert gc.get_count()[0] < 700
     old = {id(o) for o in gc.get_objects(generation=2)}
     assert all(id(node) in old for node in built[:100])
 
 
+def test_plain_pauses_leave_garbage_cycles_to_young_collections() -> None:
+    """Pauses end often (every parse, every frame): if each promoted, the young count
+    would keep restarting and no cycle would be collected until a full collection."""
+    refs = []
+    for _ in range(3000):
+        with paused_gc():
+            pass
+        node = _Node()
+        node.me = node
+        refs.append(weakref.ref(node))
+        del node
+        _ = [[] for _ in range(5)]  # allocations, which start young collections
+    assert sum(ref() is not None for ref in refs) < 1000
+
+
+@needs_promotion
 def test_objects_the_user_froze_stay_frozen() -> None:
+    """A process that froze objects itself (a pre-fork server) keeps them frozen."""
     mine = _Node()
     gc.freeze()
     try:
-        with paused_gc():
+        with paused_gc(promote=True):
             built = _Node()
         tracked = {id(o) for o in gc.get_objects()}  # every generation but the frozen
         assert id(mine) not in tracked  # still frozen
