@@ -43,13 +43,15 @@ __all__ = ["DigestStore", "fingerprint", "forget_known"]
 log = logging.getLogger("geo_nb.cache")
 
 #: Bump when what a digest means changes without the shaping code changing.
-SCHEMA = 1
+SCHEMA = 2  # 2: stored plain, not gzip
 _SHAPERS = (
     "records.py",
     "accessions.py",
     "parse/soft.py",
     "parse/family.py",
+    "parse/matrix.py",
     "parse/matrix_header.py",
+    "metadata.py",
     "parse/convert.py",
     "files/inventory.py",
     "files/classify.py",
@@ -100,13 +102,10 @@ class DigestStore:
         self.cache = cache
         self.settings = settings
         self._keys: dict[str, str] = {}
-        self._paths: dict[str, Path] = {}
 
     def _mark(self, accession: str, with_folder: bool | None) -> bool:
         """Remember what this digest holds (None: it is gone); False when nothing new."""
-        path = self._paths.get(accession)
-        if path is None:
-            path = self._paths[accession] = self.cache.path(self.key(accession))
+        path = self.cache.path(self.key(accession))
         with _known_lock:
             known = _known.get(path)
             if with_folder is None:

@@ -101,7 +101,7 @@ def test_disk_cache_round_trip_and_atomic_layout(tmp_path: Path, compress: bool)
 
 
 @pytest.mark.parametrize("compress", [True, False], ids=["gzip", "plain"])
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "not an object", "empty"])
 def test_corrupt_entries_are_discarded(tmp_path: Path, damage: str, compress: bool) -> None:
     cache = DiskCache(tmp_path, ttl_days=7)
     key = cache_key("acc", "u", {"acc": "GSE1"})
@@ -115,7 +115,11 @@ def test_corrupt_entries_are_discarded(tmp_path: Path, damage: str, compress: bo
         middle = len(blob) // 2
         path.write_bytes(blob[:middle] + bytes([blob[middle] ^ 0xFF]) + blob[middle + 1 :])
     elif damage == "garbage":
-        path.write_bytes(gzip.compress(b"not a header\n" + body))
+        blob = b"not a header\n" + body
+        path.write_bytes(gzip.compress(blob) if compress else blob)
+    elif damage == "not an object":
+        blob = b'["a", "list"]\n' + body
+        path.write_bytes(gzip.compress(blob) if compress else blob)
     else:
         path.write_bytes(b"")
     assert cache.get(key) is None

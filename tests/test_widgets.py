@@ -206,7 +206,7 @@ async def test_sorting_paging_and_selection_across_pages(geo_env: NCBIEmulator) 
     table.html.sort = []  # the third click: as received
     assert table.sort_column.value == "" and 'aria-sort="descending"' not in table.html.value
     table.next.click()
-    table.select_shown.click()  # "Select page": the five rows shown join the two selected
+    table.select_page_button.click()  # "Select page": the five rows shown join the two selected
     shown = row_accessions(table.html.value)
     assert explorer.selection == list(dict.fromkeys([first, second, *shown]))
     assert len(explorer.selection) == 5 + len({first, second} - set(shown))

@@ -4,7 +4,8 @@ Disk entries hold a one-line JSON header (URL without secrets, time fetched,
 body length and SHA-256) followed by the raw body, as one gzip member; an entry
 read far more often than written may be stored plain (``compress=False``:
 geo_nb's digests, where inflating cost a tenth of a warm start), which a reader
-tells by its first byte. Writes go to a temporary file in the same folder that
+tells by its first two bytes (the file keeps its ``.gz`` name, so that every
+version of geo_nb counts and evicts it). Writes go to a temporary file in the same folder that
 is then ``os.replace``'d into place, so a reader (in this or another process)
 sees either the old entry, the new one or none, never half of one. Reads verify
 the gzip CRC (if compressed), the length and the hash; a truncated or corrupt
@@ -46,6 +47,8 @@ from typing import Any
 
 import filelock
 
+from ..parse import GZIP_MAGIC
+
 __all__ = [
     "CacheInfo",
     "DiskCache",
@@ -58,7 +61,6 @@ __all__ = [
 log = logging.getLogger("geo_nb.cache")
 
 _FORMAT = "geo_nb-cache-1"
-_GZIP_MAGIC = b"\x1f\x8b"
 _IGNORED_PARAMS = frozenset({"api_key", "tool", "email"})
 _STALE_TEMP_SECONDS = 3600.0
 _EVICT_TO = 0.8  # of max_bytes: room for many writes before the next eviction
@@ -146,9 +148,11 @@ class DiskCache:
             log.warning("cannot read cache entry %s: %s", path, exc)
             return None
         try:
-            raw = gzip.decompress(blob) if blob[:2] == _GZIP_MAGIC else blob
+            raw = gzip.decompress(blob) if blob[:2] == GZIP_MAGIC else blob
             header_line, _, body = raw.partition(b"\n")
-            header: dict[str, Any] = json.loads(header_line)
+            header = json.loads(header_line)
+            if not isinstance(header, dict):
+                raise ValueError("no header")
             if header.get("format") != _FORMAT:
                 raise ValueError("unknown format")
             if header.get("length") != len(body):

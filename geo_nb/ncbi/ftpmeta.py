@@ -35,6 +35,7 @@ import httpx
 from .._aio import gather_or_cancel
 from ..accessions import ftp_dir
 from ..errors import GeoNBError, ParseError, UnexpectedResponseError, WrongFormatError
+from ..parse import GZIP_MAGIC
 from ..parse.soft import SoftEntity, SoftFeed
 from .http import HttpClient, Service
 from .listing import parse_listing
@@ -59,7 +60,6 @@ TABLE_BEGIN = b"!series_matrix_table_begin"
 DRAIN_BYTES = 256 * 1024
 #: A header larger than this (decompressed) is not a header: the file is refused.
 MAX_HEADER_BYTES = 256 * 1024 * 1024
-_GZIP = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class _Gunzip:
 
     def feed(self, chunk: bytes) -> bytes:
         if not self._started:
-            if not chunk.startswith(_GZIP[: len(chunk)]):
+            if not chunk.startswith(GZIP_MAGIC[: len(chunk)]):
                 raise _not_gzip(self.url, chunk)
             self._started = True
         out = []

@@ -41,6 +41,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import ParseError
+from . import GZIP_MAGIC
 from .convert import parse_characteristic
 
 __all__ = ["SeriesMatrix", "parse_series_matrix", "read_series_matrix", "read_series_matrix_header"]
@@ -216,7 +217,7 @@ def parse_series_matrix(
 @contextmanager
 def _open_lines(path: str | Path) -> Iterator[Iterator[str]]:
     with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
+        gzipped = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
         yield _decoded(gzip.GzipFile(fileobj=raw) if gzipped else raw, str(path))
 

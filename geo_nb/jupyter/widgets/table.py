@@ -121,7 +121,7 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         self.next = widgets.Button(description="Next", icon="chevron-right", disabled=True)
         self.next.add_class("geo-nb-page-next")
         self.page_label = widgets.HTML().add_class("geo-nb-page-label")
-        self.select_shown = widgets.Button(
+        self.select_page_button = widgets.Button(
             description="Select page", tooltip="add the rows of this page"
         ).add_class(f"geo-nb-{name}-select-page")
         self.select_all = widgets.Button(
@@ -134,8 +134,8 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
         if choice:
             controls.append(self.choice_filter)
         if selectable:
-            controls += [self.select_shown, self.select_all, self.clear, self.count]
-        for button in (self.select_shown, self.select_all, self.clear):
+            controls += [self.select_page_button, self.select_all, self.clear, self.count]
+        for button in (self.select_page_button, self.select_all, self.clear):
             button.layout.width = "auto"
         pager = widgets.HBox([self.previous, self.next, self.page_label])
         bar = widgets.HBox(controls, layout=widgets.Layout(flex_flow="row wrap"))
@@ -151,7 +151,7 @@ class TablePanel(widgets.VBox):  # type: ignore[misc, unused-ignore]
             control.observe(self._on_control, names="value")
         self.previous.on_click(lambda _: self.go(self.page - 1))
         self.next.on_click(lambda _: self.go(self.page + 1))
-        self.select_shown.on_click(lambda _: self.select_page())
+        self.select_page_button.on_click(lambda _: self.select_page())
         self.select_all.on_click(lambda _: self.select_filtered())
         self.clear.on_click(lambda _: self.clear_selection())
         self.html.observe(self._on_select, names="selection")
