@@ -318,7 +318,8 @@ class Catalog:
         """The stored records of ``accessions`` (all series when None), with their samples,
         platforms and files; accessions it does not hold are ``not_in_catalog`` errors."""
         wanted = list(accessions) if accessions is not None else self.accessions("series")
-        with self._connect() as connection, paused_gc():
+        # The records read are kept (a result, the frames' cache): see geo_nb._gcpause.
+        with self._connect() as connection, paused_gc(promote=True):
             found = load_records(connection, wanted)
             samples_of = {series.accession: series.sample_ids for series in found.get("series", [])}
             extra = [s for ids in samples_of.values() for s in ids if s not in found["ids"]]
