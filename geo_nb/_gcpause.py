@@ -16,19 +16,20 @@ collector while another is still running, and a collector the user turned off
 stays off.
 
 A pause around a bulk build of records that are kept (a warm start's
-digests: ``paused_gc(promote=True)``) ends by moving everything tracked to the
-oldest generation (``gc.freeze()`` then ``gc.unfreeze()``, documented to do
-exactly that). Otherwise the next allocation would start a young collection
-that walks every one of those objects only to find them alive (10-16 ms after
-a warm start of 100 series). The cost: a cycle that became garbage meanwhile,
-or a young object of the user's, waits for a full collection, and the counts
-that start collections restart from zero. That is why only a bulk build asks
-for it: done at the end of every pause (every parse, every frame), those
-counts would keep restarting and garbage cycles would pile up. It is skipped
-where it would walk the heap instead (Python 3.14's incremental collector,
-free-threaded builds) and in a process that froze objects itself
-(``gc.get_freeze_count()``), whose objects stay frozen (unless it freezes
-them in another thread at the very moment a pause ends).
+digests, a catalog read: ``paused_gc(promote=True)``) ends by moving
+everything tracked to the oldest generation (``gc.freeze()`` then
+``gc.unfreeze()``, documented to do exactly that). Otherwise the next
+allocation would start a young collection that walks every one of those
+objects only to find them alive (10-16 ms after a warm start of 100 series).
+The cost: a cycle that became garbage meanwhile, or a young object of the
+user's, waits for a full collection, and the counts that start collections
+restart from zero. That is why only a bulk build asks for it: done at the end
+of every pause (every parse, every frame), those counts would keep restarting
+and garbage cycles would pile up. It is skipped where it would walk the heap
+instead (Python 3.14's incremental collector, free-threaded builds) and in a
+process that froze objects itself (``gc.get_freeze_count()``), whose objects
+stay frozen (unless it freezes them in another thread at the very moment a
+pause ends).
 
 Example:
     >>> import gc

@@ -5,14 +5,14 @@ body length and SHA-256) followed by the raw body, as one gzip member; an entry
 read far more often than written may be stored plain (``compress=False``:
 geo_nb's digests, where inflating cost a tenth of a warm start), which a reader
 tells by its first two bytes (the file keeps its ``.gz`` name, so that every
-version of geo_nb counts and evicts it). Writes go to a temporary file in the same folder that
-is then ``os.replace``'d into place, so a reader (in this or another process)
-sees either the old entry, the new one or none, never half of one. Reads verify
-the gzip CRC (if compressed), the length and the hash; a truncated or corrupt
-entry is deleted and reported as a miss, so the caller refetches instead of
-parsing garbage. That check is also why entries are not fsync'ed: after a power
-loss a torn entry is a miss, not wrong data, and a 100-series fetch does not
-wait on the disk 100 times.
+version of geo_nb counts and evicts it). Writes go to a temporary file in the
+same folder that is then ``os.replace``'d into place, so a reader (in this or
+another process) sees either the old entry, the new one or none, never half of
+one. Reads verify the gzip CRC (if compressed), the length and the hash; a
+truncated or corrupt entry is deleted and reported as a miss, so the caller
+refetches instead of parsing garbage. That check is also why entries are not
+fsync'ed: after a power loss a torn entry is a miss, not wrong data, and a
+100-series fetch does not wait on the disk 100 times.
 
 The disk cache is bounded (``cache_max_bytes``): reading an entry marks it as
 used (its modification time), and when a write takes the folder over the bound
