@@ -114,11 +114,9 @@ def test_corrupt_entries_are_discarded(tmp_path: Path, damage: str, compress: bo
     elif damage == "flip":
         middle = len(blob) // 2
         path.write_bytes(blob[:middle] + bytes([blob[middle] ^ 0xFF]) + blob[middle + 1 :])
-    elif damage == "garbage":
-        blob = b"not a header\n" + body
-        path.write_bytes(gzip.compress(blob) if compress else blob)
-    elif damage == "not an object":
-        blob = b'["a", "list"]\n' + body
+    elif damage in ("garbage", "not an object"):
+        line = b"not a header" if damage == "garbage" else b'["a", "list"]'
+        blob = line + b"\n" + body
         path.write_bytes(gzip.compress(blob) if compress else blob)
     else:
         path.write_bytes(b"")
