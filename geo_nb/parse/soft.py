@@ -88,6 +88,9 @@ class _Reader:
         self.entity: SoftEntity | None = None
         self.in_table = False
         self.lineno = 0
+        # Samples of a series repeat their protocols and contacts word for word: one
+        # string each keeps the records small in memory and their digests quick to read.
+        self.strings: dict[str, str] = {}
 
     def line(self, raw: str) -> SoftEntity | None:
         """Take one line; return the previous entity when this line starts a new one."""
@@ -129,6 +132,7 @@ class _Reader:
             elif not lowered.endswith("_table_end"):
                 underscore = label.find("_")
                 key = label[underscore + 1 :] if underscore > 0 else label[1:]
+                value = self.strings.setdefault(value, value)
                 values = entity.attributes.get(key)
                 if values is None:
                     entity.attributes[key] = [value]

@@ -1,0 +1,236 @@
+"""Records stored as plain data and rebuilt without a second validation (geo_nb._plain)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer
+
+import geo_nb
+from geo_nb import _plain, digests
+from geo_nb._plain import dumps, loads, rebuild, rebuilder
+from geo_nb.ncbi.cache import memory_cache
+from geo_nb.parse.convert import convert_entities
+from geo_nb.parse.soft import parse_soft
+from geo_nb.records import (
+    Channel,
+    FetchError,
+    Platform,
+    Publication,
+    Run,
+    Sample,
+    Series,
+    SupplementaryFile,
+)
+from geo_nb.testing import NCBIEmulator
+
+SOFT = Path(__file__).parent / "data" / "soft"
+RECORD_TYPES = [Series, Sample, Platform, SupplementaryFile, Channel, FetchError]
+
+
+def parsed_records() -> list[BaseModel]:
+    """Every record converted from the real SOFT files of tests/data/soft (2001 to 2017:
+    single and dual channel, families with platforms, a legacy organism label)."""
+    records: list[BaseModel] = []
+    for path in sorted(SOFT.glob("*")):
+        if path.name == "PROVENANCE.tsv":
+            continue
+        series, samples, platforms = convert_entities(parse_soft(path.read_bytes()), str)
+        records += [*series, *samples, *platforms]
+        for entity in [*series, *samples, *platforms]:
+            records += entity.supplementary_files
+        for sample in samples:
+            records += sample.channels
+    return records
+
+
+def assert_same(rebuilt: BaseModel, model: BaseModel) -> None:
+    """Equal to ``model``, and to what validating its dump gives (the digests' old way)."""
+    assert type(rebuilt) is type(model)
+    assert rebuilt == model
+    assert rebuilt.model_dump() == model.model_dump()
+    assert repr(rebuilt) == repr(model)
+    validated = type(model).model_validate_json(model.model_dump_json())
+    assert rebuilt == validated
+    assert rebuilt.model_fields_set == validated.model_fields_set
+
+
+def full_sample() -> Sample:
+    """A sample with every field away from its default."""
+    file = SupplementaryFile(
+        owner="GSM1",
+        level="sample",
+        name="GSM1_a.bed.gz",
+        url="https://x/GSM1_a.bed.gz",
+        source_url="ftp://x/GSM1_a.bed.gz",
+        category="regions",
+        format="BED",
+        compression="gzip",
+        size_bytes=12,
+        size_source="listing",
+        archive="GSE1_RAW.tar",
+        series_accession="GSE1",
+        md5="0" * 32,
+    )
+    return Sample(
+        accession="GSM1",
+        title="T cells, día 3 \u2013 rep 1",
+        status="Public on Jan 02 2020",
+        submitted=dt.date(2019, 12, 31),
+        last_updated=dt.date(2021, 2, 28),
+        published=dt.date(2020, 1, 2),
+        supplementary_files=[file],
+        attributes={"title": ["T cells"], "data_processing": ["a", "b"]},
+        record_source="family_soft",
+        type="SRA",
+        platform="GPL1",
+        series=["GSE1", "GSE2"],
+        channels=[Channel(source="blood", organism="Homo sapiens", characteristics={"age": ["3"]})],
+        description="",
+        data_processing=["a", "b"],
+        library_strategy="ATAC-seq",
+        sra_experiment="SRX1",
+        biosample="SAMN1",
+        relations=["SRA: https://x"],
+        data_row_count=0,
+    )
+
+
+def test_every_record_of_real_soft_files_is_rebuilt_equal() -> None:
+    records = parsed_records()
+    assert {type(r) for r in records} >= {Series, Sample, Platform, SupplementaryFile, Channel}
+    for model in records:
+        data = loads(dumps(model.model_dump(mode="json")))
+        assert_same(rebuild(type(model), data), model)
+
+
+def test_a_record_with_every_field_set_is_rebuilt_as_pydantic_validates_it() -> None:
+    sample = full_sample()
+    dumped = sample.model_dump(mode="json")
+    validated = Sample.model_validate(loads(dumps(dumped)))
+    rebuilt = rebuild(Sample, loads(dumps(dumped)))
+    assert_same(rebuilt, sample)
+    assert rebuilt == validated and rebuilt.model_fields_set == validated.model_fields_set
+    assert isinstance(rebuilt.submitted, dt.date) and rebuilt.submitted == dt.date(2019, 12, 31)
+    assert type(rebuilt.channels[0]) is Channel
+    assert type(rebuilt.supplementary_files[0]) is SupplementaryFile
+
+
+def test_every_record_type_of_a_digest_takes_the_fast_path() -> None:
+    """A change that sends a record type through validation again is a slower warm start:
+    it must be a decision, not an accident."""
+    for cls in [*RECORD_TYPES, digests._Digest]:
+        assert rebuilder(cls) != cls.model_validate, cls.__name__
+
+
+def test_rebuilt_records_behave_like_validated_ones() -> None:
+    rebuilt = rebuild(Sample, loads(dumps(full_sample().model_dump(mode="json"))))
+    with pytest.raises(ValidationError, match="frozen"):
+        rebuilt.title = "changed"  # type: ignore[misc]
+    copy = rebuilt.model_copy(update={"title": "changed"})
+    assert copy.title == "changed" and rebuilt.title.startswith("T cells")
+    assert rebuilt.model_fields_set == set(Sample.model_fields)
+    assert Sample.model_validate_json(rebuilt.model_dump_json()) == rebuilt
+
+
+def test_data_that_is_not_a_full_dump_is_validated() -> None:
+    assert rebuild(FetchError, {"accession": "GSE1", "kind": "k", "message": "m"}) == FetchError(
+        accession="GSE1", kind="k", message="m"
+    )
+    partial = rebuild(Sample, {"accession": "GSM1", "title": "t"})
+    assert partial == Sample(accession="GSM1", title="t")
+    assert partial.model_fields_set == {"accession", "title"}
+    with pytest.raises(ValidationError):
+        rebuild(Sample, {"accession": 3})
+    with pytest.raises(ValidationError):
+        rebuild(Sample, ["not", "a", "dict"])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        rebuild(Series, {**Series(accession="GSE1").model_dump(mode="json"), "extra": 1})
+
+
+class _Odd(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    tags: set[str]
+    when: dt.datetime | None = None
+
+
+class _Serialised(BaseModel):
+    size: int
+
+    @field_serializer("size")
+    def _as_text(self, size: int) -> str:
+        return f"{size} bytes"
+
+
+def test_fields_the_fast_path_cannot_rebuild_exactly_are_validated() -> None:
+    odd = _Odd(tags={"a", "b"}, when=dt.datetime(2020, 1, 2, 3, 4, tzinfo=dt.UTC))
+    rebuilt = rebuild(_Odd, loads(dumps(odd.model_dump(mode="json"))))
+    assert rebuilt == odd and isinstance(rebuilt.tags, set)
+    assert rebuilder(_Odd) == _Odd.model_validate
+    assert rebuilder(_Serialised) == _Serialised.model_validate
+    for cls in (Run, Publication):  # not in digests; a datetime or a list of them
+        model = cls.model_validate(_example(cls))
+        assert rebuild(cls, loads(dumps(model.model_dump(mode="json")))) == model
+
+
+def _example(cls: type[BaseModel]) -> dict[str, Any]:
+    if cls is Run:
+        return {"run": "SRR1", "published": "2020-01-02T03:04:05Z", "fastq_bytes": [1, None]}
+    return {field: "x" for field, info in cls.model_fields.items() if info.is_required()}
+
+
+class _Boom:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_the_reader_refuses_anything_but_plain_data(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    for hostile in (_Boom(marker), {"series": [_Boom(marker)]}, dt.date(2020, 1, 1)):
+        with pytest.raises(pickle.UnpicklingError, match="plain data only"):
+            loads(pickle.dumps(hostile, protocol=5))
+        for protocol in (0, 2):
+            with pytest.raises(pickle.UnpicklingError):
+                loads(pickle.dumps(hostile, protocol=protocol))
+    assert not marker.exists()
+    plain = {"a": [1, 2.5, None, True, "x", b"y"], "b": {"c": []}}
+    assert loads(dumps(plain)) == plain
+
+
+def test_one_parse_keeps_one_string_for_a_repeated_value() -> None:
+    """Samples repeat protocols word for word; their records (and digests) hold it once."""
+    text = "\n".join(
+        f"^SAMPLE = GSM{i}\n!Sample_title = s{i}\n!Sample_data_processing = aligned with bowtie2"
+        for i in (1, 2)
+    ).encode()
+    first, second = parse_soft(text)
+    (a,), (b,) = first.attributes["data_processing"], second.attributes["data_processing"]
+    assert a == b == "aligned with bowtie2" and a is b
+
+
+def test_a_digest_that_would_run_code_is_refused_and_rebuilt(
+    geo_env: NCBIEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = geo_nb.fetch("GSE100494", progress=False)
+    client = geo_nb.GEOClient()
+    key = client.digests.key("GSE100494")
+    (body, _) = client.cache.read(key) or (b"", 0.0)
+    assert body[:2] == b"\x80\x05"  # a protocol-5 pickle
+    marker = tmp_path / "ran"
+    client.cache.put(key, pickle.dumps(_Boom(marker), protocol=5), url="x#digest", compress=False)
+    memory_cache.clear()
+    digests.forget_known()
+    asked = len(geo_env.requests)
+    with caplog.at_level("WARNING", logger="geo_nb.cache"):
+        again = geo_nb.fetch("GSE100494", progress=False)
+    assert again.records == first.records and len(geo_env.requests) == asked
+    assert not marker.exists()
+    assert any("unreadable digest of GSE100494" in r.getMessage() for r in caplog.records)
+    assert _plain.loads(client.cache.read(key)[0])["series"]  # type: ignore[index]
