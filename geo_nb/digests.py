@@ -66,7 +66,7 @@ _SHAPERS = (
 )
 # Digests this process wrote or read, and whether they hold the folder: a warm fetch from
 # the memory cache must not write them again, nor replace one with a folder by one without.
-_known: dict[Path, bool] = {}
+_known: dict[tuple[str, str], bool] = {}  # (cache folder, key)
 _known_lock = threading.Lock()
 
 #: What :meth:`DigestStore.load` returns: records, when fetched, folder, inventory rows.
@@ -109,10 +109,11 @@ class DigestStore:
         self.cache = cache
         self.settings = settings
         self._keys: dict[str, str] = {}
+        self._root = str(cache.root)
 
     def _mark(self, accession: str, with_folder: bool | None) -> bool:
         """Remember what this digest holds (None: it is gone); False when nothing new."""
-        path = self.cache.path(self.key(accession))
+        path = (self._root, self.key(accession))
         with _known_lock:
             known = _known.get(path)
             if with_folder is None:
