@@ -50,6 +50,8 @@ __all__ = ["dumps", "loads", "rebuild", "rebuilder"]
 M = TypeVar("M", bound=BaseModel)
 _Convert = Callable[[Any], Any]
 _PLAIN = (str, int, float, bool, type(None), Any)
+#: What a pydantic 2 model instance holds, all of which ``build`` below sets.
+_STATE = {"__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"}
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -84,6 +86,8 @@ def rebuilder(cls: type[M]) -> Callable[[dict[str, Any]], M]:
 
 @functools.cache
 def _rebuilder(cls: type[BaseModel]) -> Callable[[dict[str, Any]], BaseModel]:
+    if set(BaseModel.__slots__) != _STATE:
+        return cls.model_validate  # a pydantic whose models hold more than this sets
     plan: list[tuple[str, _Convert]] = []
     for name, field in cls.model_fields.items():
         if field.alias not in (None, name):

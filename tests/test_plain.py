@@ -127,6 +127,19 @@ def test_every_record_type_of_a_digest_takes_the_fast_path() -> None:
         assert rebuilder(cls) != cls.model_validate, cls.__name__
 
 
+def test_a_pydantic_whose_models_hold_more_state_gets_validation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_plain, "_STATE", {*_plain._STATE, "__pydantic_new_slot__"})
+    _plain._rebuilder.cache_clear()
+    try:
+        assert rebuilder(Sample) == Sample.model_validate
+        sample = full_sample()
+        assert rebuild(Sample, loads(dumps(sample.model_dump(mode="json")))) == sample
+    finally:
+        _plain._rebuilder.cache_clear()
+
+
 def test_rebuilt_records_behave_like_validated_ones() -> None:
     rebuilt = rebuild(Sample, loads(dumps(full_sample().model_dump(mode="json"))))
     with pytest.raises(ValidationError, match="frozen"):
