@@ -10,12 +10,13 @@ version and of the code that shapes them (the record models, the converter,
 the inventory), so an upgrade never reads a stale shape: it misses, and
 rebuilds from the raw answers.
 
-They are stored as plain data (lists, dicts, strings), in a pickle whose
-reader refuses anything else, and the records are rebuilt without being
-validated a second time (:mod:`geo_nb._plain`): a cache folder can be shared
-(``GEO_NB_CACHE_DIR`` on a lab drive), so reading what another user wrote must
-never run their code, and pydantic's JSON validation of the same digests took
-twice as long.
+They are stored as plain data (lists, dicts, strings) in a pickle whose
+reader refuses every class and function, and the records are rebuilt without
+being validated a second time (:mod:`geo_nb._plain`: pydantic's JSON
+validation of the same digests took twice as long). A cache folder can be
+shared (``GEO_NB_CACHE_DIR`` on a lab drive), so only digests this user wrote
+are read; another user's are rebuilt from the raw answers. A digest that cannot
+be read, whatever the error, is a miss: it is deleted and rebuilt.
 
 Example:
     >>> fingerprint() == fingerprint()
@@ -30,10 +31,9 @@ import logging
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from pickle import UnpicklingError
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ._gcpause import paused_gc
 from ._plain import dumps, loads, rebuild
@@ -135,7 +135,8 @@ class DigestStore:
     def load(self, accession: str) -> Loaded | None:
         """The records, their time, the folder and the series' inventory rows (the last
         two if digested with them); None on a miss."""
-        entry = self.cache.read(self.key(accession))
+        # Only this user's digests: their records are rebuilt without validation.
+        entry = self.cache.read(self.key(accession), mine=True)
         if entry is None:
             return None
         body, fetched_at = entry
@@ -144,7 +145,7 @@ class DigestStore:
                 digest = rebuild(_Digest, loads(body))
                 listed = digest.folder
                 folder = SeriesFolder.from_json(listed, fetched_at) if listed else None
-        except (ValidationError, UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # anything a malformed pickle raises: a miss, never a failure
             log.warning("ignoring an unreadable digest of %s (%s)", accession, exc)
             self.cache.remove(self.key(accession))
             self._mark(accession, None)

@@ -16,6 +16,7 @@ import geo_nb
 from geo_nb import digests
 from geo_nb.files import inventory
 from geo_nb.files.inventory import SeriesRows, build_inventory, rows_key, series_rows
+from geo_nb.ncbi import cache as cache_module
 from geo_nb.ncbi.cache import memory_cache
 from geo_nb.records import Series, SupplementaryFile
 from geo_nb.testing import NCBIEmulator
@@ -194,3 +195,54 @@ def test_a_cold_fetch_builds_each_series_rows_once(
     res = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
     assert sorted(built) == ["GSE100494", "GSE146537"]  # for the digest; the inventory reuses them
     assert len(res.files) > 0 and res.files.size_bytes.notna().any()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x80\x02]}b.",  # BUILD onto a list: AttributeError
+        b"\x80\x02}]a.",  # APPEND onto a dict: AttributeError
+        b"\x80\x02]K\x05K\x01s.",  # SETITEM on a list: IndexError
+        b"\x80\x05\x95",  # cut short
+        b"\x80\x05K\x01.",  # a number, not a digest
+        b'{"series": "not a list"}',  # the JSON digests of geo_nb before SCHEMA 3
+    ],
+)
+def test_a_malformed_digest_with_a_valid_hash_is_a_miss(
+    geo_env: NCBIEmulator, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
+    """The cache's SHA-256 catches damage, not a body written that way: whatever reading it
+    raises, the digest is a miss, is deleted, and the answers rebuild it."""
+    first = geo_nb.fetch("GSE100494", progress=False)
+    client = geo_nb.GEOClient()
+    key = client.digests.key("GSE100494")
+    client.cache.put(key, body, url="x#digest", compress=False)
+    memory_cache.clear()
+    digests.forget_known()
+    with caplog.at_level(logging.WARNING, logger="geo_nb.cache"):
+        assert client.digests.load("GSE100494") is None
+    assert any("unreadable digest of GSE100494" in r.getMessage() for r in caplog.records)
+    assert client.cache.read(key) is None  # deleted
+    asked = len(geo_env.requests)
+    assert geo_nb.fetch("GSE100494", progress=False).records == first.records
+    assert len(geo_env.requests) == asked
+    assert client.digests.load("GSE100494") is not None  # written again, from the answers
+
+
+def test_a_digest_another_user_wrote_is_not_read(
+    geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a shared cache folder another user's digest could hold anything the unpickler
+    builds (wrong types, a memory bomb); it is rebuilt from the answers instead."""
+    first = geo_nb.fetch("GSE100494", progress=False)
+    client = geo_nb.GEOClient()
+    assert client.digests.load("GSE100494") is not None
+    real = cache_module._user()
+    monkeypatch.setattr(cache_module, "_user", lambda: real + 1)
+    assert client.digests.load("GSE100494") is None
+    assert client.cache.read(client.digests.key("GSE100494")) is not None  # still there
+    memory_cache.clear()
+    digests.forget_known()
+    asked = len(geo_env.requests)
+    assert geo_nb.fetch("GSE100494", progress=False).records == first.records
+    assert len(geo_env.requests) == asked  # from the raw answers, read as usual

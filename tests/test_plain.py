@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_serializer
 
 import geo_nb
 from geo_nb import _plain, digests
@@ -179,21 +180,54 @@ class _Serialised(BaseModel):
         return f"{size} bytes"
 
 
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+class _Dated(BaseModel):
+    days: list[dt.date | None]
+    parts: list[Channel | None] = []
+
+
+class _Constrained(BaseModel):
+    name: Annotated[str, StringConstraints(to_upper=True)]
+
+
+class _Enumerated(BaseModel):
+    colour: Literal[_Colour.RED]
+
+
+class _Tree(BaseModel):
+    name: str
+    children: list[_Tree] = []
+
+
 def test_fields_the_fast_path_cannot_rebuild_exactly_are_validated() -> None:
     odd = _Odd(tags={"a", "b"}, when=dt.datetime(2020, 1, 2, 3, 4, tzinfo=dt.UTC))
     rebuilt = rebuild(_Odd, loads(dumps(odd.model_dump(mode="json"))))
     assert rebuilt == odd and isinstance(rebuilt.tags, set)
-    assert rebuilder(_Odd) == _Odd.model_validate
-    assert rebuilder(_Serialised) == _Serialised.model_validate
-    for cls in (Run, Publication):  # not in digests; a datetime or a list of them
-        model = cls.model_validate(_example(cls))
-        assert rebuild(cls, loads(dumps(model.model_dump(mode="json")))) == model
+    for cls in (_Odd, _Serialised, _Constrained, _Enumerated, Run):
+        assert rebuilder(cls) == cls.model_validate, cls.__name__
+    with pytest.raises(ValidationError):  # never a model holding "red" for the member
+        rebuild(_Enumerated, {"colour": "red"})
+    assert rebuild(_Constrained, {"name": "abc"}).name == "ABC"
+    run = Run.model_validate(
+        {"run": "SRR1", "published": "2020-01-02T03:04:05Z", "fastq_bytes": [1, None]}
+    )
+    assert rebuild(Run, loads(dumps(run.model_dump(mode="json")))) == run
 
 
-def _example(cls: type[BaseModel]) -> dict[str, Any]:
-    if cls is Run:
-        return {"run": "SRR1", "published": "2020-01-02T03:04:05Z", "fastq_bytes": [1, None]}
-    return {field: "x" for field, info in cls.model_fields.items() if info.is_required()}
+def test_lists_with_gaps_and_recursive_models_are_rebuilt_equal() -> None:
+    dated = _Dated(days=[dt.date(2020, 1, 2), None], parts=[None, Channel(source="x")])
+    assert rebuilder(_Dated) != _Dated.model_validate
+    assert rebuild(_Dated, loads(dumps(dated.model_dump(mode="json")))) == dated
+    tree = _Tree(name="a", children=[_Tree(name="b", children=[_Tree(name="c")])])
+    assert rebuild(_Tree, loads(dumps(tree.model_dump(mode="json")))) == tree
+    publication = Publication.model_validate(
+        {field: "x" for field, info in Publication.model_fields.items() if info.is_required()}
+    )
+    assert rebuilder(Publication) != Publication.model_validate
+    assert_same(rebuild(Publication, publication.model_dump(mode="json")), publication)
 
 
 class _Boom:

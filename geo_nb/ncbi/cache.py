@@ -115,6 +115,12 @@ def cache_key(namespace: str, url: str, params: Mapping[str, str] | None = None)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _user() -> int:
+    """This process's user id; 0 where the system has none (Windows, whose files say 0)."""
+    getuid = getattr(os, "getuid", None)
+    return 0 if getuid is None else int(getuid())
+
+
 class DiskCache:
     """Raw responses on disk, written atomically, verified on every read, bounded in size."""
 
@@ -132,16 +138,22 @@ class DiskCache:
         entry = self.read(key)
         return None if entry is None else entry[0]
 
-    def read(self, key: str) -> tuple[bytes, float] | None:
+    def read(self, key: str, *, mine: bool = False) -> tuple[bytes, float] | None:
         """The cached body for ``key`` and when it was fetched (epoch seconds), or None.
 
         A hit marks the entry as recently used, for the size bound's eviction.
+        ``mine``: only an entry this user's process wrote (where the system has
+        owners) is a hit; one another user wrote in a shared folder is not read.
         """
         if self.ttl_seconds <= 0:
             return None
         path = self.path(key)
         try:
-            blob = path.read_bytes()
+            with open(path, "rb") as handle:
+                if mine and os.fstat(handle.fileno()).st_uid != _user():
+                    log.debug("not reading %s: another user wrote it", path)
+                    return None
+                blob = handle.read()
         except FileNotFoundError:
             return None
         except OSError as exc:
