@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
 import enum
+import os
 import pickle
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -249,6 +251,23 @@ def test_the_reader_refuses_anything_but_plain_data(tmp_path: Path) -> None:
     assert not marker.exists()
     plain = {"a": [1, 2.5, None, True, "x", b"y"], "b": {"c": []}}
     assert loads(dumps(plain)) == plain
+
+
+def test_nothing_is_read_while_copyreg_extensions_are_registered(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An EXT opcode takes an object from copyreg's extension cache without asking
+    find_class: with one there, no digest is read at all."""
+    marker = tmp_path / "ran"
+    cache: dict[int, Any] = copyreg._extension_cache  # type: ignore[attr-defined]
+    monkeypatch.setitem(cache, 240, os.mkdir)
+    args = pickle.dumps((str(marker),), protocol=2)[2:-1]  # the tuple, no header or STOP
+    hostile = b"\x80\x02\x82\xf0" + args + b"R."  # EXT1 240, the tuple, REDUCE
+    with pytest.raises(pickle.UnpicklingError, match="extension registry"):
+        loads(hostile)
+    assert not marker.exists()
+    monkeypatch.delitem(cache, 240)
+    assert loads(dumps(["plain"])) == ["plain"]
 
 
 def test_one_parse_keeps_one_string_for_a_repeated_value() -> None:
