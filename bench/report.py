@@ -457,7 +457,7 @@ def render(r: Json) -> str:
         [
             f"cold with the file inventory (files=True, {latency})",
             _s(c["files_cold_seconds"]),
-            str(len(c["warm_start_runs"])),
+            str(len(t["geo_nb_files"]["runs"])),
             "1x",
             "-",
             "-",

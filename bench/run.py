@@ -338,30 +338,34 @@ def bench_throughput(emu: Emulator, tmp: Path, cfg: argparse.Namespace) -> Json:
             cold = fetch_run(emu, {**common, "cache_dir": cache, "repeat": 1 + cfg.warm_runs})
             colds.append(cold["runs"][0] | {"emulator": cold["emulator"]})
             warm_memory += [run["seconds"] for run in cold["runs"][1:]]
-            disk = fetch_run(
-                emu,
-                {**common, "cache_dir": cache, "repeat": 1, "handler_repeat": cfg.warm_runs},
-            )
-            warm_disk.append(disk["runs"][0] | {"emulator": disk["emulator"]})
-            handler_memory += [run["seconds"] for run in disk["handler_runs"]]
-            if disk["emulator"]["by_service"]:
-                raise RuntimeError(f"the warm-disk fetch sent requests: {disk['emulator']}")
+            # New processes vary by tens of ms with the machine's load: several per rep.
+            for started in range(cfg.new_processes):
+                handlers = cfg.warm_runs if started == 0 else 0
+                disk = fetch_run(
+                    emu,
+                    {**common, "cache_dir": cache, "repeat": 1, "handler_repeat": handlers},
+                )
+                warm_disk.append(disk["runs"][0] | {"emulator": disk["emulator"]})
+                handler_memory += [run["seconds"] for run in disk["handler_runs"]]
+                if disk["emulator"]["by_service"]:
+                    raise RuntimeError(f"the warm-disk fetch sent requests: {disk['emulator']}")
             shutil.rmtree(cache, ignore_errors=True)
             cache = tempfile.mkdtemp(prefix="cache-", dir=tmp)
             with_files = fetch_run(emu, {**common, "files": True, "cache_dir": cache})
             files_true.append(with_files["runs"][0] | {"emulator": with_files["emulator"]})
-            # Warm start: a new process, the same cache, metadata and inventory.
-            started = fetch_run(emu, {**common, "files": True, "cache_dir": cache})
-            warm_start.append(started["runs"][0] | {"emulator": started["emulator"]})
-            if started["emulator"]["by_service"]:
-                raise RuntimeError(f"the warm-start fetch sent requests: {started['emulator']}")
-            # The same, answered by the catalog (fetch(..., offline=True)): no caches used.
-            cataloged = fetch_run(
-                emu, {**common, "files": True, "cache_dir": cache, "offline": True}
-            )
-            from_catalog.append(cataloged["runs"][0] | {"emulator": cataloged["emulator"]})
-            if cataloged["emulator"]["by_service"] or cataloged["runs"][0]["errors"]:
-                raise RuntimeError(f"the catalog fetch was not complete: {cataloged}")
+            for _ in range(cfg.new_processes):
+                # Warm start: a new process, the same cache, metadata and inventory.
+                started = fetch_run(emu, {**common, "files": True, "cache_dir": cache})
+                warm_start.append(started["runs"][0] | {"emulator": started["emulator"]})
+                if started["emulator"]["by_service"]:
+                    raise RuntimeError(f"the warm start sent requests: {started['emulator']}")
+                # The same, answered by the catalog (fetch(..., offline=True)): no caches.
+                cataloged = fetch_run(
+                    emu, {**common, "files": True, "cache_dir": cache, "offline": True}
+                )
+                from_catalog.append(cataloged["runs"][0] | {"emulator": cataloged["emulator"]})
+                if cataloged["emulator"]["by_service"] or cataloged["runs"][0]["errors"]:
+                    raise RuntimeError(f"the catalog fetch was not complete: {cataloged}")
             shutil.rmtree(cache, ignore_errors=True)
         if rep < cfg.geoparse_reps:
             log(f"throughput rep {rep + 1}: GEOparse in ThreadPoolExecutor({concurrency})")
@@ -682,6 +686,9 @@ def main() -> None:
     parser.add_argument("--sweep-series", type=int, default=10, help="of each style per point")
     parser.add_argument("--reps", type=int, default=3, help="runs of the cheap measurements")
     parser.add_argument("--warm-runs", type=int, default=3, help="warm fetches per process")
+    parser.add_argument(
+        "--new-processes", type=int, default=3, help="warm new processes per rep and kind"
+    )
     parser.add_argument("--geoparse-reps", type=int, default=3, help="thread-pool runs")
     parser.add_argument("--import-reps", type=int, default=5)
     parser.add_argument("--docsums", type=int, default=2000)
