@@ -855,8 +855,12 @@ def findings(r: Json) -> str:
         "alternating fresh processes of the previous code (2f279b9) and the new, outside "
         "the bench (five sets of 8-14 "
         "each), this round took 15-34% off the median warm start. "
-        "The ratio to cold moves with "
-        "the machine's load more than with any cut left: this run's warm starts took "
+        "The ratio to cold moves with the machine's load more than with any cut left. Two "
+        "earlier full runs of this code, with one warm-start process per rep: at 860405f, "
+        "106x (warm starts 113, 65, 69 ms; from the catalog 86 ms), at 2f185ee 66x (115, "
+        "112, 88 ms; from the catalog 128 ms). The catalog's code did not change between "
+        "them, so its row shows the machine: 84x and 58x. Since then each rep starts three "
+        "new processes of each kind (medians of 9). This run's warm starts took "
         + ", ".join(f"{x['seconds'] * 1000:.0f}" for x in c["warm_start_runs"])
         + " ms."
     )
