@@ -109,8 +109,17 @@ _planning: set[type[BaseModel]] = set()
 
 @functools.cache
 def _rebuilder(cls: type[BaseModel]) -> Callable[[dict[str, Any]], BaseModel]:
-    if set(BaseModel.__slots__) != _STATE:
-        return cls.model_validate  # a pydantic whose models hold more than this sets
+    decorators = cls.__pydantic_decorators__
+    if (
+        set(BaseModel.__slots__) != _STATE  # a pydantic whose models hold more than build sets
+        or decorators.field_serializers  # a dump that is not the fields
+        or decorators.model_serializers
+        or cls.model_computed_fields
+        or cls.__pydantic_post_init__ is not None  # state beyond the fields
+        or cls.__private_attributes__
+        or cls.model_config.get("extra") == "allow"
+    ):
+        return cls.model_validate
     plan: list[tuple[str, _Convert]] = []
     _planning.add(cls)
     try:
@@ -142,12 +151,6 @@ def _rebuilder(cls: type[BaseModel]) -> Callable[[dict[str, Any]], BaseModel]:
         setattr_(model, "__pydantic_private__", None)
         return model
 
-    decorators = cls.__pydantic_decorators__
-    custom = decorators.field_serializers or decorators.model_serializers
-    if custom or cls.__pydantic_post_init__ is not None or cls.__private_attributes__:
-        return cls.model_validate  # a dump that is not the fields, or state beyond them
-    if cls.model_config.get("extra") == "allow" or cls.model_computed_fields:
-        return cls.model_validate
     return build
 
 
