@@ -98,7 +98,7 @@ class _Digest(BaseModel):
     platforms: list[Platform]
     folder: dict[str, Any] | None = None
     # The series' inventory rows (files.inventory.series_rows), built from the records
-    # and folder above: validating them costs a fraction of building them again.
+    # and folder above: reading them back costs a fraction of building them again.
     rows: list[SupplementaryFile] | None = None
 
 
