@@ -4,9 +4,10 @@ A digest (see :mod:`geo_nb.digests`) holds records geo_nb validated, dumped
 and wrote (with a SHA-256 that catches a damaged file, not a forged one).
 Reading them back through pydantic's JSON validation was most of a warm start
 in a new process: ``json.loads`` alone takes as long to build the same lists
-and dicts. Here they are a pickle of plain data, which Python's C unpickler
-turns into those lists and dicts faster (a string used twice is read once),
-and each model is rebuilt as pydantic's own unpickling does (what its
+and dicts. Here they are a pickle of plain data (``model_dump()``: lists, dicts,
+strings, numbers, dates), which Python's C unpickler turns into those lists
+and dicts faster (a string used twice, such as a label every sample has, is
+read once), and each model is rebuilt as pydantic's own unpickling does (what its
 ``__setstate__`` sets: the field dict, which fields were set, no extras, no
 private attributes), without validating again what was validated before it
 was written. For a genuine dump the result equals what pydantic's
@@ -15,11 +16,12 @@ of the digests, on real records.
 
 What this trusts, and what it does not:
 
-- The unpickler refuses every global, so a digest cannot name a class or a
-  function, and reading one never runs code (the "restricting globals" of
-  Python's ``pickle`` docs). It still builds whatever builtin values a pickle
-  describes, and a hand-made one can ask for a lot of memory (CPython
-  gh-115952) or hold values of the wrong type, which are not checked here.
+- The unpickler refuses every global but ``datetime.date``, so a digest
+  cannot name another class or a function, and reading one never runs code
+  (the "restricting globals" of Python's ``pickle`` docs). It still builds
+  whatever builtin values a pickle describes, and a hand-made one can ask for
+  a lot of memory (CPython gh-115952) or hold values of the wrong type, which
+  are not checked here.
 - So only digests this user wrote are read (:mod:`geo_nb.digests` asks the
   disk cache for entries the user owns): a cache folder can be shared (a lab
   drive), and a digest another user wrote is rebuilt from the raw answers,
@@ -36,9 +38,9 @@ and as slow as validating.
 Example:
     >>> from geo_nb.records import FetchError
     >>> row = FetchError(accession="GSE1", kind="not_found", message="gone")
-    >>> loads(dumps(row.model_dump(mode="json"))) == row.model_dump(mode="json")
+    >>> loads(dumps(row.model_dump())) == row.model_dump()
     True
-    >>> rebuild(FetchError, row.model_dump(mode="json")) == row
+    >>> rebuild(FetchError, row.model_dump()) == row
     True
 """
 
@@ -60,28 +62,48 @@ __all__ = ["dumps", "loads", "rebuild", "rebuilder"]
 
 M = TypeVar("M", bound=BaseModel)
 _Convert = Callable[[Any], Any]
-_PLAIN = (str, int, float, bool, type(None), Any)
+_PLAIN = (str, int, float, bool, bytes, type(None), Any)
 #: What a pydantic 2 model instance holds, all of which ``build`` below sets.
 _STATE = {"__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"}
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    """An unpickler that names no class and no function: every global is refused."""
+    """An unpickler that names no class and no function but ``datetime.date``."""
 
     def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"a digest holds plain data only, not {module}.{name}")
+        if (module, name) == ("datetime", "date"):
+            return dt.date  # (its constructor checks the year, month and day it is given)
+        raise pickle.UnpicklingError(
+            f"a digest holds plain data and dates only, not {module}.{name}"
+        )
+
+
+class _PlainPickler(pickle.Pickler):
+    """A pickler that writes what :class:`_PlainUnpickler` reads, and refuses the rest."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # Called only for what is not a builtin value (str, int, list, dict...).
+        if type(obj) is dt.date or obj is dt.date:
+            return NotImplemented  # the usual way: the class by name, and 4 bytes
+        raise pickle.PicklingError(
+            f"a digest holds plain data and dates only, not {type(obj).__qualname__}"
+        )
 
 
 def dumps(data: Any) -> bytes:
-    """``data`` (lists, dicts, strings, numbers, None) as bytes (one string object
-    used in several places is stored once)."""
-    return pickle.dumps(data, protocol=5)
+    """``data`` (lists, dicts, strings, numbers, None, dates) as bytes; one object
+    used in several places is stored once. :class:`pickle.PicklingError` for any other
+    type (a digest that could never be read back is not written)."""
+    out = io.BytesIO()
+    _PlainPickler(out, protocol=5).dump(data)
+    return out.getvalue()
 
 
 def loads(body: bytes) -> Any:
-    """What :func:`dumps` wrote: builtin values only (:class:`pickle.UnpicklingError`
-    for a pickle that names a class or a function). Malformed bodies raise other
-    errors too (``AttributeError``, ``IndexError``, ``MemoryError``...)."""
+    """What :func:`dumps` wrote: builtin values and dates only
+    (:class:`pickle.UnpicklingError` for a pickle that names any other class or a
+    function). Malformed bodies raise other errors too (``AttributeError``,
+    ``IndexError``, ``MemoryError``...)."""
     # An EXT opcode takes a registered object without asking find_class; nothing
     # registers one normally, but then nothing is read rather than trusted.
     if copyreg._extension_registry or copyreg._extension_cache:  # type: ignore[attr-defined]
@@ -90,7 +112,7 @@ def loads(body: bytes) -> Any:
 
 
 def rebuild(cls: type[M], data: dict[str, Any]) -> M:
-    """The ``cls`` that ``model.model_dump(mode="json")`` was dumped from.
+    """The ``cls`` that ``model.model_dump()`` was dumped from.
 
     ``data`` must be such a dump, written by this user's geo_nb: where ``cls``'s
     fields allow it, values are not checked again (see the module docstring).
@@ -134,6 +156,7 @@ def _rebuilder(cls: type[BaseModel]) -> Callable[[dict[str, Any]], BaseModel]:
     finally:
         _planning.discard(cls)
     names = frozenset(cls.model_fields)
+    every = AllFieldsSet(names)
     new, setattr_ = object.__new__, object.__setattr__
 
     def build(data: dict[str, Any]) -> BaseModel:
@@ -146,12 +169,52 @@ def _rebuilder(cls: type[BaseModel]) -> Callable[[dict[str, Any]], BaseModel]:
                 data[name] = convert(value)
         model = new(cls)
         setattr_(model, "__dict__", data)
-        setattr_(model, "__pydantic_fields_set__", set(names))
+        setattr_(model, "__pydantic_fields_set__", every)
         setattr_(model, "__pydantic_extra__", None)
         setattr_(model, "__pydantic_private__", None)
         return model
 
     return build
+
+
+class AllFieldsSet(set[str]):
+    """The ``model_fields_set`` of every model :func:`rebuild` makes of one class: all
+    of its fields, one set shared by all of them (a set per model was a quarter of
+    a warm start's memory).
+
+    Pydantic only ever adds a field's name to it (on assignment), which changes
+    nothing here; any change to its contents raises rather than reach every other
+    model. A copy (pydantic's ``model_copy``) or a pickle is a plain set.
+    """
+
+    __slots__ = ()
+
+    def _shared(self, *_: object) -> typing.NoReturn:
+        raise TypeError(
+            "this model_fields_set is shared by the records geo_nb read from its cache "
+            "(every field is set): change a copy, set(model.model_fields_set)"
+        )
+
+    def add(self, name: str) -> None:
+        """Nothing to do for a field's name (all are in); otherwise refused."""
+        if name not in self:
+            self._shared()
+
+    discard = remove = pop = clear = update = _shared
+    difference_update = intersection_update = symmetric_difference_update = _shared
+    __ior__ = __iand__ = __isub__ = __ixor__ = _shared
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[type[set[str]], tuple[list[str]]]:
+        return set, (list(self),)
+
+    def __repr__(self) -> str:
+        return repr(set(self))
 
 
 def _keep(value: Any) -> Any:
@@ -169,8 +232,8 @@ def _converter(annotation: Any) -> _Convert | None:
         return _converter(inner[0]) if len(inner) == 1 else _all_plain(inner)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return None if annotation in _planning else rebuilder(annotation)  # (recursive)
-    if annotation is dt.date:  # (a datetime's zone comes back as pydantic's own class)
-        return dt.date.fromisoformat
+    if annotation is dt.date:  # (a datetime's zone is pydantic's own class: not plain)
+        return _keep
     if origin is list and len(args) == 1:
         item = _converter(args[0])
         if item is None or item is _keep:

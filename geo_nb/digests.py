@@ -10,8 +10,8 @@ version and of the code that shapes them (the record models, the converter,
 the inventory), so an upgrade never reads a stale shape: it misses, and
 rebuilds from the raw answers.
 
-They are stored as plain data (lists, dicts, strings) in a pickle whose
-reader refuses every class and function, and the records are rebuilt without
+They are stored as plain data (lists, dicts, strings, dates) in a pickle whose
+reader refuses every other class and every function, and the records are rebuilt without
 being validated a second time (:mod:`geo_nb._plain`: pydantic's JSON
 validation of the same digests took twice as long). A cache folder can be
 shared (``GEO_NB_CACHE_DIR`` on a lab drive), so only digests this user wrote
@@ -49,7 +49,8 @@ __all__ = ["DigestStore", "fingerprint", "forget_known"]
 log = logging.getLogger("geo_nb.cache")
 
 #: Bump when what a digest means changes without the shaping code changing.
-SCHEMA = 3  # 2: stored plain, not gzip; 3: a pickle of plain data (geo_nb._plain)
+SCHEMA = 4  # 2: stored plain, not gzip; 3: a pickle of plain data (geo_nb._plain);
+# 4: of model_dump() (dates as dates, one string per dict key)
 _SHAPERS = (
     "_plain.py",
     "records.py",
@@ -96,10 +97,22 @@ class _Digest(BaseModel):
     series: list[Series]
     samples: list[Sample]
     platforms: list[Platform]
-    folder: dict[str, Any] | None = None
+    folder: dict[str, str] | None = None  # the folder's accession and URL
+    # Its entries, archives and members, a pickle of their own: only read when used.
+    folder_lists: bytes | None = None
     # The series' inventory rows (files.inventory.series_rows), built from the records
     # and folder above: reading them back costs a fraction of building them again.
     rows: list[SupplementaryFile] | None = None
+
+
+def _folder(digest: _Digest, fetched_at: float) -> SeriesFolder | None:
+    """The digest's folder, if it holds one, whose lists are read when first used."""
+    if digest.folder is None or digest.folder_lists is None:
+        return None
+    body = digest.folder_lists
+    return SeriesFolder.later(
+        digest.folder["accession"], digest.folder["url"], fetched_at, lambda: loads(body)
+    )
 
 
 class DigestStore:
@@ -143,8 +156,7 @@ class DigestStore:
         try:
             with paused_gc():
                 digest = rebuild(_Digest, loads(body))
-                listed = digest.folder
-                folder = SeriesFolder.from_json(listed, fetched_at) if listed else None
+                folder = _folder(digest, fetched_at)
         except Exception as exc:  # anything a malformed pickle raises: a miss, never a failure
             log.warning("ignoring an unreadable digest of %s (%s)", accession, exc)
             self.cache.remove(self.key(accession))
@@ -199,14 +211,13 @@ class DigestStore:
             rows = series_rows(wanted[0], by_accession, folder, self.settings.ftp_url)
             # The same fetch's inventory uses them rather than building them again.
             self._offer(wanted[0], by_accession, folder, rows)
-        digest = _Digest(
-            series=series,
-            samples=samples,
-            platforms=platforms,
-            folder=folder.to_json() if folder is not None else None,
-            rows=rows,
-        )
-        body = dumps(digest.model_dump(mode="json"))
+        stored: dict[str, Any] = {}
+        if folder is not None:
+            listed = folder.to_json()
+            where = {"accession": listed.pop("accession"), "url": listed.pop("url")}
+            stored = {"folder": where, "folder_lists": dumps(listed)}
+        digest = _Digest(series=series, samples=samples, platforms=platforms, rows=rows, **stored)
+        body = dumps(digest.model_dump())
         url = f"{self.settings.acc_url}?acc={accession}#digest"
         # Plain, not gzip: inflating 100 series' digests took a tenth of a warm start.
         self.cache.put(self.key(accession), body, url=url, fetched_at=when, compress=False)

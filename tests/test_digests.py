@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import subprocess
 import sys
@@ -14,10 +15,19 @@ import pytest
 
 import geo_nb
 from geo_nb import digests
+from geo_nb._plain import loads
+from geo_nb.errors import ParseError
 from geo_nb.files import inventory
-from geo_nb.files.inventory import SeriesRows, build_inventory, rows_key, series_rows
+from geo_nb.files.inventory import (
+    SeriesFolder,
+    SeriesRows,
+    build_inventory,
+    rows_key,
+    series_rows,
+)
 from geo_nb.ncbi import cache as cache_module
 from geo_nb.ncbi.cache import memory_cache
+from geo_nb.ncbi.listing import ArchiveMember, ListingEntry
 from geo_nb.records import Series, SupplementaryFile
 from geo_nb.testing import NCBIEmulator
 from tests.helpers import cache_entries
@@ -150,6 +160,8 @@ def test_a_warm_start_reads_the_inventory_rows_from_the_digest(
     settings = geo_nb.Settings()
     known = memory_cache.get(rows_key(settings.ftp_url, "GSE100494"))
     assert isinstance(known, SeriesRows)  # put there from the digest, not built
+    # ...and so the folder's own lists were never read back from the digest.
+    assert not {"entries", "archives", "members"} & vars(known.folder).keys()
     series = next(s for s in again.records.series if s.accession == "GSE100494")
     samples = {s.accession: s for s in again.records.samples}
     assert known.series is series
@@ -206,6 +218,8 @@ def test_a_cold_fetch_builds_each_series_rows_once(
         b"\x80\x05\x95",  # cut short
         b"\x80\x05K\x01.",  # a number, not a digest
         b'{"series": "not a list"}',  # the JSON digests of geo_nb before SCHEMA 3
+        b"\x80\x05cdatetime\ndate\nK\x01K\x0dK\x01\x87R.",  # the 13th month: ValueError
+        b"\x80\x05cdatetime\ndate\n)R.",  # a date of nothing: TypeError
     ],
 )
 def test_a_malformed_digest_with_a_valid_hash_is_a_miss(
@@ -246,3 +260,49 @@ def test_a_digest_another_user_wrote_is_not_read(
     asked = len(geo_env.requests)
     assert geo_nb.fetch("GSE100494", progress=False).records == first.records
     assert len(geo_env.requests) == asked  # from the raw answers, read as usual
+
+
+def test_a_stored_folder_builds_its_lists_when_first_used() -> None:
+    when = dt.datetime(2020, 1, 2, 3, 4)
+    folder = SeriesFolder(
+        "GSE1",
+        "https://x/GSE1/suppl/",
+        [ListingEntry("GSE1_RAW.tar", False, when, 2_000_000)],
+        {"GSE1_RAW.tar": 1_990_000},
+        [ArchiveMember("GSE1_RAW.tar", "GSM1.CEL.gz", 1_000, "CEL", when)],
+        fetched_at=5.0,
+    )
+    asked: list[int] = []
+
+    def lists() -> dict[str, Any]:
+        asked.append(1)
+        listed = folder.to_json()
+        return {k: listed[k] for k in ("entries", "archives", "members")}
+
+    stored = SeriesFolder.later("GSE1", folder.url, 5.0, lists)
+    assert stored.accession == "GSE1" and asked == []
+    assert stored == folder and repr(stored) == repr(folder) and asked == [1]
+    assert stored.members is stored.members and asked == [1]  # built once
+    assert SeriesFolder.from_json(folder.to_json(), 5.0) == folder
+    with pytest.raises(AttributeError):
+        stored.nothing  # noqa: B018
+    broken = SeriesFolder.later("GSE2", "u", 5.0, lambda: {"entries": [["only a name"]]})
+    with pytest.raises(ParseError, match=r"cached folder listing of GSE2.*clear_cache"):
+        broken.entries  # noqa: B018
+
+
+def test_a_digest_holds_one_string_per_repeated_label(geo_env: NCBIEmulator) -> None:
+    """Every sample repeats its labels and characteristic tags: a digest reads each once."""
+    geo_nb.fetch("GSE146537", progress=False)
+    client = geo_nb.GEOClient()
+    entry = client.cache.read(client.digests.key("GSE146537"))
+    assert entry is not None
+    first, second = loads(entry[0])["samples"][:2]
+    for a, b in (
+        (first["attributes"], second["attributes"]),
+        (first["channels"][0]["characteristics"], second["channels"][0]["characteristics"]),
+    ):
+        shared = a.keys() & b.keys()
+        assert shared and all(
+            next(k for k in a if k == key) is next(k for k in b if k == key) for key in shared
+        )

@@ -47,9 +47,16 @@ _ABSENT = b""
 T = TypeVar("T")
 
 
+_LISTED = ("entries", "archives", "members")
+
+
 @dataclass(frozen=True)
 class SeriesFolder:
-    """A series' ``suppl/`` folder: its files and, if present, its filelist.txt."""
+    """A series' ``suppl/`` folder: its files and, if present, its filelist.txt.
+
+    One read back from a digest (:meth:`from_json`) builds its lists when first
+    used: a warm start whose inventory rows were stored with it never needs them.
+    """
 
     accession: str
     url: str
@@ -73,17 +80,49 @@ class SeriesFolder:
     @classmethod
     def from_json(cls, data: dict[str, Any], fetched_at: float) -> SeriesFolder:
         """The folder :meth:`to_json` described (which leaves out when it was fetched)."""
-        return cls(
-            accession=data["accession"],
-            url=data["url"],
-            entries=[
-                ListingEntry(name=n, is_dir=d, modified=_from_iso(m), size=z)
-                for n, d, m, z in data["entries"]
-            ],
-            archives=dict(data["archives"]),
-            members=[ArchiveMember(a, n, z, t, _from_iso(m)) for a, n, z, t, m in data["members"]],
-            fetched_at=fetched_at,
-        )
+        return cls.later(data["accession"], data["url"], fetched_at, lambda: data)
+
+    @classmethod
+    def later(
+        cls, accession: str, url: str, fetched_at: float, lists: Callable[[], dict[str, Any]]
+    ) -> SeriesFolder:
+        """The folder whose ``entries``, ``archives`` and ``members`` (as :meth:`to_json`
+        gives them) ``lists()`` returns, called when one of them is first used."""
+        folder = object.__new__(cls)
+        for name, value in (
+            ("accession", str(accession)),
+            ("url", str(url)),
+            ("fetched_at", fetched_at),
+            ("_lists", lists),
+        ):
+            object.__setattr__(folder, name, value)
+        return folder
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute the folder lacks: the lists of one later() made.
+        lists = self.__dict__.get("_lists")
+        if name not in _LISTED or lists is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        try:
+            stored = lists()
+            built: dict[str, Any] = {
+                "entries": [
+                    ListingEntry(name=n, is_dir=d, modified=_from_iso(m), size=z)
+                    for n, d, m, z in stored["entries"]
+                ],
+                "archives": dict(stored["archives"]),
+                "members": [
+                    ArchiveMember(a, n, z, t, _from_iso(m)) for a, n, z, t, m in stored["members"]
+                ],
+            }
+        except Exception as exc:  # whatever a malformed stored folder raises
+            raise ParseError(
+                f"the cached folder listing of {self.accession} cannot be read ({exc!r}); "
+                "run geo_nb.clear_cache() and fetch again"
+            ) from exc
+        for key, value in built.items():  # (two threads at once: both see the first one's)
+            self.__dict__.setdefault(key, value)
+        return self.__dict__[name]
 
 
 def _iso(when: dt.datetime | None) -> str | None:

@@ -7,6 +7,7 @@ maps it onto :mod:`geo_nb.records` and keeps every raw attribute besides.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -68,8 +69,14 @@ def parse_characteristic(value: str) -> tuple[str, str]:
     match = _TAG.match(value)
     if match is None or not match.group(1).strip():
         return "characteristics", value.strip()
-    tag = " ".join(match.group(1).lower().split())
-    return tag, match.group(2).strip()
+    return _tag(match.group(1)), match.group(2).strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag(raw: str) -> str:
+    # Cached: every sample of a series repeats its tags, and one string each keeps the
+    # records small in memory and their digests quick to read.
+    return " ".join(raw.lower().split())
 
 
 def _first_match(pattern: re.Pattern[str], values: Iterable[str]) -> str | None:

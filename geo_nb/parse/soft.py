@@ -88,8 +88,8 @@ class _Reader:
         self.entity: SoftEntity | None = None
         self.in_table = False
         self.lineno = 0
-        # Samples of a series repeat their protocols and contacts word for word: one
-        # string each keeps the records small in memory and their digests quick to read.
+        # Samples of a series repeat their labels, protocols and contacts word for word:
+        # one string each keeps the records small in memory and their digests quick to read.
         self.strings: dict[str, str] = {}
 
     def line(self, raw: str) -> SoftEntity | None:
@@ -132,6 +132,7 @@ class _Reader:
             elif not lowered.endswith("_table_end"):
                 underscore = label.find("_")
                 key = label[underscore + 1 :] if underscore > 0 else label[1:]
+                key = self.strings.setdefault(key, key)
                 value = self.strings.setdefault(value, value)
                 values = entity.attributes.get(key)
                 if values is None:
