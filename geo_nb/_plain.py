@@ -58,7 +58,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
-__all__ = ["dumps", "loads", "rebuild", "rebuilder"]
+__all__ = ["AllFieldsSet", "dumps", "loads", "rebuild", "rebuilder"]
 
 M = TypeVar("M", bound=BaseModel)
 _Convert = Callable[[Any], Any]

@@ -54,8 +54,8 @@ _LISTED = ("entries", "archives", "members")
 class SeriesFolder:
     """A series' ``suppl/`` folder: its files and, if present, its filelist.txt.
 
-    One read back from a digest (:meth:`from_json`) builds its lists when first
-    used: a warm start whose inventory rows were stored with it never needs them.
+    One read back from a digest (:meth:`later`) builds its lists when first used:
+    a warm start whose inventory rows were stored with it never needs them.
     """
 
     accession: str
@@ -66,7 +66,7 @@ class SeriesFolder:
     fetched_at: float = field(default_factory=time.time)  # the oldest answer it is built on
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (for the digest cache); :meth:`from_json` reverses it."""
+        """A JSON-ready dict (for the digest cache); :meth:`later` takes it back."""
         return {
             "accession": self.accession,
             "url": self.url,
@@ -78,16 +78,12 @@ class SeriesFolder:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], fetched_at: float) -> SeriesFolder:
-        """The folder :meth:`to_json` described (which leaves out when it was fetched)."""
-        return cls.later(data["accession"], data["url"], fetched_at, lambda: data)
-
-    @classmethod
     def later(
         cls, accession: str, url: str, fetched_at: float, lists: Callable[[], dict[str, Any]]
     ) -> SeriesFolder:
         """The folder whose ``entries``, ``archives`` and ``members`` (as :meth:`to_json`
-        gives them) ``lists()`` returns, called when one of them is first used."""
+        gives them, which leaves out when it was fetched) ``lists()`` returns, called when
+        one of them is first used."""
         folder = object.__new__(cls)
         for name, value in (
             ("accession", str(accession)),
