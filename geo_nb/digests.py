@@ -62,6 +62,7 @@ _SHAPERS = (
     "metadata.py",
     "parse/convert.py",
     "files/inventory.py",
+    "files/folder.py",
     "files/classify.py",
     "ncbi/listing.py",
 )
