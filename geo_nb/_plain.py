@@ -16,7 +16,8 @@ of the digests, on real records.
 
 What this trusts, and what it does not:
 
-- The unpickler refuses every global but ``datetime.date``, so a digest
+- The unpickler refuses every global but ``datetime.date`` and
+  :class:`SharedList` (a list of what it is given), so a digest
   cannot name another class or a function, and reading one never runs code
   (the "restricting globals" of Python's ``pickle`` docs). It still builds
   whatever builtin values a pickle describes, and a hand-made one can ask for
@@ -30,6 +31,11 @@ What this trusts, and what it does not:
   plain data, dates, models and lists of them; aliases, constraints,
   serializers, private attributes) is validated instead: a new field type
   costs speed, not correctness.
+
+A series' samples repeat most of their values (contact, dates, protocols), so a
+digest's lists of strings are stored once per distinct list
+(:func:`share_lists`) and read back as one read-only :class:`SharedList` that
+the records share: a warm start builds a third as many lists.
 
 Why not plain ``pickle`` of the models: unpickling a model calls a class
 named by the file. Why not ``model_construct``: it is pure Python per field
@@ -53,12 +59,12 @@ import io
 import pickle
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
-__all__ = ["AllFieldsSet", "dumps", "loads", "rebuild", "rebuilder"]
+__all__ = ["AllFieldsSet", "SharedList", "dumps", "loads", "rebuild", "rebuilder", "share_lists"]
 
 M = TypeVar("M", bound=BaseModel)
 _Convert = Callable[[Any], Any]
@@ -68,11 +74,14 @@ _STATE = {"__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydant
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    """An unpickler that names no class and no function but ``datetime.date``."""
+    """An unpickler that names no class and no function but ``datetime.date`` and
+    :class:`SharedList`."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) == ("datetime", "date"):
             return dt.date  # (its constructor checks the year, month and day it is given)
+        if (module, name) == (__name__, "SharedList"):
+            return SharedList  # (a list of what it is given, nothing else)
         raise pickle.UnpicklingError(
             f"a digest holds plain data and dates only, not {module}.{name}"
         )
@@ -83,8 +92,10 @@ class _PlainPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         # Called only for what is not a builtin value (str, int, list, dict...).
-        if type(obj) is dt.date or obj is dt.date:
+        if type(obj) is dt.date or obj is dt.date or obj is SharedList:
             return NotImplemented  # the usual way: the class by name, and 4 bytes
+        if type(obj) is SharedList:
+            return SharedList, (tuple(obj),)  # (not its __reduce__: that makes a list)
         raise pickle.PicklingError(
             f"a digest holds plain data and dates only, not {type(obj).__qualname__}"
         )
@@ -177,7 +188,28 @@ def _rebuilder(cls: type[BaseModel]) -> Callable[[dict[str, Any]], BaseModel]:
     return build
 
 
-class AllFieldsSet(set[str]):
+class _Shared:
+    """What a container that many records share does: it refuses every change (which
+    would reach all of them), and its copies and pickles are plain ones of their own."""
+
+    __slots__ = ()
+    _plain: typing.ClassVar[type[Any]]
+    _what: typing.ClassVar[str]
+
+    def _shared(self, *_: object) -> typing.NoReturn:
+        raise TypeError(f"this {self._what}")
+
+    def __copy__(self) -> Any:
+        return self._plain(cast("Iterable[Any]", self))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self.__copy__()
+
+    def __reduce__(self) -> tuple[Any, tuple[list[Any]]]:
+        return self._plain, (list(cast("Iterable[Any]", self)),)
+
+
+class AllFieldsSet(_Shared, set[str]):
     """The ``model_fields_set`` of every model :func:`rebuild` makes of one class: all
     of its fields, one set shared by all of them (a set per model was a quarter of
     a warm start's memory).
@@ -188,30 +220,20 @@ class AllFieldsSet(set[str]):
     """
 
     __slots__ = ()
-
-    def _shared(self, *_: object) -> typing.NoReturn:
-        raise TypeError(
-            "this model_fields_set is shared by the records geo_nb read from its cache "
-            "(every field is set): change a copy, set(model.model_fields_set)"
-        )
+    _plain = set
+    _what = (
+        "model_fields_set is shared by the records geo_nb read from its cache "
+        "(every field is set): change a copy, set(model.model_fields_set)"
+    )
 
     def add(self, name: str) -> None:
         """Nothing to do for a field's name (all are in); otherwise refused."""
         if name not in self:
             self._shared()
 
-    discard = remove = pop = clear = update = _shared
-    difference_update = intersection_update = symmetric_difference_update = _shared
-    __ior__ = __iand__ = __isub__ = __ixor__ = _shared
-
-    def __copy__(self) -> set[str]:
-        return set(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> set[str]:
-        return set(self)
-
-    def __reduce__(self) -> tuple[type[set[str]], tuple[list[str]]]:
-        return set, (list(self),)
+    discard = remove = pop = clear = update = _Shared._shared
+    difference_update = intersection_update = symmetric_difference_update = _Shared._shared
+    __ior__ = __iand__ = __isub__ = __ixor__ = _Shared._shared
 
     def __repr__(self) -> str:
         return repr(set(self))
@@ -249,3 +271,53 @@ def _converter(annotation: Any) -> _Convert | None:
 def _all_plain(annotations: list[Any]) -> _Convert | None:
     """``_keep`` for a union of plain types (a value keeps its type through a pickle)."""
     return _keep if all(_converter(a) is _keep for a in annotations) else None
+
+
+class SharedList(_Shared, list[Any]):
+    """A list that several records :func:`rebuild` made share, read-only.
+
+    Most of a series' samples carry the same values under most labels (contact,
+    dates, protocols, ``data_processing``), so a digest stores each distinct list
+    once (:func:`share_lists`) and the records read back share it: a warm start
+    builds a third as many lists. Any change raises rather than reach every
+    other record; a copy (``list(values)``, :func:`copy.copy`), a deep copy or a
+    pickle is a plain list, and a SharedList equals the plain list of its items.
+
+    Example:
+        >>> values = SharedList(["Homo sapiens"])
+        >>> values == ["Homo sapiens"], list(values) + ["Mus musculus"]
+        (True, ['Homo sapiens', 'Mus musculus'])
+    """
+
+    __slots__ = ()
+    _plain = list
+    _what = "list is shared by the records geo_nb read from its cache: change a copy, list(values)"
+
+    append = extend = insert = remove = pop = clear = reverse = _Shared._shared
+    sort = __setitem__ = __delitem__ = __iadd__ = __imul__ = _Shared._shared  # type: ignore[assignment]
+
+
+def share_lists(data: Any) -> Any:
+    """``data`` (a dump) with its lists of strings replaced by one :class:`SharedList`
+    per distinct list, so that :func:`dumps` stores each once and :func:`loads`
+    gives records that share them. ``data`` is changed in place and returned."""
+    shared: dict[tuple[str, ...], SharedList] = {}
+
+    def visit(value: Any) -> Any:
+        if type(value) is dict:
+            for key, item in value.items():
+                if type(item) in (dict, list):
+                    value[key] = visit(item)
+        elif type(value) is list:
+            if all(type(item) is str for item in value):
+                items = tuple(value)
+                found = shared.get(items)
+                if found is None:
+                    found = shared[items] = SharedList(items)
+                return found
+            for index, item in enumerate(value):
+                if type(item) in (dict, list):
+                    value[index] = visit(item)
+        return value
+
+    return visit(data)

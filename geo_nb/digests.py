@@ -11,12 +11,14 @@ the inventory), so an upgrade never reads a stale shape: it misses, and
 rebuilds from the raw answers.
 
 They are stored as plain data (lists, dicts, strings, dates) in a pickle whose
-reader refuses every other class and every function, and the records are rebuilt without
-being validated a second time (:mod:`geo_nb._plain`: pydantic's JSON
-validation of the same digests took twice as long). A cache folder can be
-shared (``GEO_NB_CACHE_DIR`` on a lab drive), so only digests this user wrote
-are read; another user's are rebuilt from the raw answers. A digest that cannot
-be read, whatever the error, is a miss: it is deleted and rebuilt.
+reader refuses every other class and every function (each distinct list of
+strings stored once, read back as one read-only list the records share), and
+the records are rebuilt without being validated a second time
+(:mod:`geo_nb._plain`: pydantic's JSON validation of the same digests took
+twice as long). A cache folder can be shared (``GEO_NB_CACHE_DIR`` on a lab
+drive), so only digests this user wrote are read; another user's are rebuilt
+from the raw answers. A digest that cannot be read, whatever the error, is a
+miss: it is deleted and rebuilt.
 
 Example:
     >>> fingerprint() == fingerprint()
@@ -36,7 +38,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._gcpause import paused_gc
-from ._plain import dumps, loads, rebuild
+from ._plain import dumps, loads, rebuild, share_lists
 from ._version import __version__
 from .files.inventory import SeriesFolder, SeriesRows, present_samples, rows_key, series_rows
 from .ncbi.cache import DiskCache, cache_key, memory_cache
@@ -49,8 +51,8 @@ __all__ = ["DigestStore", "fingerprint", "forget_known"]
 log = logging.getLogger("geo_nb.cache")
 
 #: Bump when what a digest means changes without the shaping code changing.
-SCHEMA = 4  # 2: stored plain, not gzip; 3: a pickle of plain data (geo_nb._plain);
-# 4: of model_dump() (dates as dates, one string per dict key)
+SCHEMA = 5  # 2: stored plain, not gzip; 3: a pickle of plain data (geo_nb._plain);
+# 4: of model_dump() (dates as dates, one string per dict key); 5: shared lists of strings
 _SHAPERS = (
     "_plain.py",
     "records.py",
@@ -218,7 +220,7 @@ class DigestStore:
             where = {"accession": listed.pop("accession"), "url": listed.pop("url")}
             stored = {"folder": where, "folder_lists": dumps(listed)}
         digest = _Digest(series=series, samples=samples, platforms=platforms, rows=rows, **stored)
-        body = dumps(digest.model_dump())
+        body = dumps(share_lists(digest.model_dump()))
         url = f"{self.settings.acc_url}?acc={accession}#digest"
         # Plain, not gzip: inflating 100 series' digests took a tenth of a warm start.
         self.cache.put(self.key(accession), body, url=url, fetched_at=when, compress=False)

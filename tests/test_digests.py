@@ -15,7 +15,7 @@ import pytest
 
 import geo_nb
 from geo_nb import digests
-from geo_nb._plain import loads
+from geo_nb._plain import SharedList, loads
 from geo_nb.errors import ParseError
 from geo_nb.files import inventory
 from geo_nb.files.inventory import (
@@ -305,3 +305,26 @@ def test_a_digest_holds_one_string_per_repeated_label(geo_env: NCBIEmulator) -> 
         assert shared and all(
             next(k for k in a if k == key) is next(k for k in b if k == key) for key in shared
         )
+
+
+def test_a_warm_start_shares_the_lists_its_samples_repeat(geo_env: NCBIEmulator) -> None:
+    """Samples of a series repeat most values (contact, dates, protocols): records read
+    from a digest share one read-only list per distinct value, and equal the cold ones."""
+    first = geo_nb.fetch("GSE146537", progress=False)
+    memory_cache.clear()
+    again = geo_nb.fetch("GSE146537", progress=False)
+    assert again.records == first.records
+    one, two = again.records.samples[:2]
+    repeated = [
+        k
+        for k in one.attributes.keys() & two.attributes.keys()
+        if one.attributes[k] == two.attributes[k]
+    ]
+    assert len(repeated) >= 5
+    assert all(one.attributes[k] is two.attributes[k] for k in repeated)
+    assert one.series is two.series and type(one.series) is SharedList
+    with pytest.raises(TypeError, match="shared by the records"):
+        one.attributes[repeated[0]].append("changed")
+    assert two.attributes[repeated[0]] == first.records.samples[1].attributes[repeated[0]]
+    cold = first.records.samples[0]
+    assert type(cold.series) is list and cold.series is not first.records.samples[1].series

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 
 import geo_nb
 from geo_nb import _plain, digests
-from geo_nb._plain import dumps, loads, rebuild, rebuilder
+from geo_nb._plain import SharedList, dumps, loads, rebuild, rebuilder, share_lists
 from geo_nb.ncbi.cache import memory_cache
 from geo_nb.parse.convert import convert_entities
 from geo_nb.parse.soft import parse_soft
@@ -345,3 +345,63 @@ def test_a_digest_that_would_run_code_is_refused_and_rebuilt(
     assert not marker.exists()
     assert any("unreadable digest of GSE100494" in r.getMessage() for r in caplog.records)
     assert _plain.loads(client.cache.read(key)[0])["series"]  # type: ignore[index]
+
+
+def test_a_dump_stores_each_distinct_list_of_strings_once_and_reads_it_back_read_only() -> None:
+    dump = {
+        "a": {"organism": ["Homo sapiens"], "title": ["s1"], "none": []},
+        "b": {"organism": ["Homo sapiens"], "title": ["s2"], "none": []},
+        "numbers": [[1, 2], [1, 2]],
+        "rows": [{"name": "x"}, {"name": "x"}],
+    }
+    read = loads(dumps(share_lists(copy.deepcopy(dump))))
+    assert read == dump
+    a, b = read["a"], read["b"]
+    assert a["organism"] is b["organism"] and a["none"] is b["none"]
+    assert a["title"] is not b["title"]
+    assert all(type(v) is SharedList for v in (*a.values(), *b.values()))
+    # Only lists of strings: others stay plain lists of their own.
+    assert type(read["numbers"][0]) is list and read["numbers"][0] is not read["numbers"][1]
+    assert type(read["rows"]) is list
+    shared = a["organism"]
+    for change in (
+        lambda: shared.append("Mus musculus"),
+        lambda: shared.extend(["x"]),
+        lambda: shared.insert(0, "x"),
+        lambda: shared.remove("Homo sapiens"),
+        lambda: shared.pop(),
+        lambda: shared.clear(),
+        lambda: shared.sort(),
+        lambda: shared.reverse(),
+        lambda: shared.__setitem__(0, "x"),
+        lambda: shared.__delitem__(0),
+        lambda: shared.__iadd__(["x"]),
+        lambda: shared.__imul__(2),
+    ):
+        with pytest.raises(TypeError, match="shared by the records"):
+            change()
+    assert b["organism"] == ["Homo sapiens"]
+    for made in (
+        list(shared),
+        shared.copy(),
+        shared + ["x"],  # noqa: RUF005 (what list.__add__ gives)
+        copy.copy(shared),
+        copy.deepcopy(shared),
+        pickle.loads(pickle.dumps(shared)),
+    ):
+        assert type(made) is list
+        made.append("Mus musculus")  # a list of its own
+    assert repr(shared) == "['Homo sapiens']" and shared == ["Homo sapiens"]
+    assert b["organism"] == ["Homo sapiens"]
+
+
+def test_a_record_holding_shared_lists_dumps_and_validates_as_plain_lists() -> None:
+    dump = Sample(accession="GSM1", series=["GSE1"], attributes={"x": ["1", "2"]}).model_dump()
+    sample = rebuild(Sample, loads(dumps(share_lists(dump))))
+    assert type(sample.series) is SharedList and type(sample.attributes["x"]) is SharedList
+    assert sample == Sample(accession="GSM1", series=["GSE1"], attributes={"x": ["1", "2"]})
+    again = sample.model_dump()
+    assert type(again["series"]) is list and type(again["attributes"]["x"]) is list
+    assert type(Sample.model_validate(sample.model_dump()).series) is list
+    assert type(copy.deepcopy(sample).series) is list
+    assert type(pickle.loads(pickle.dumps(sample)).series) is list
