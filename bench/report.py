@@ -893,11 +893,12 @@ def findings(r: Json) -> str:
         "50.0 ms after (two sets of 20). This run's warm starts took "
         + ", ".join(f"{x['seconds'] * 1000:.0f}" for x in c["warm_start_runs"])
         + f" ms ({warm:.0f}x); the catalog row, whose code did not change, {control:.0f}x. "
-        "Earlier full runs: 130x at de07329 (catalog row 83x), 89x at 6db6423 (72x), and "
+        "Earlier full runs: 124x at 5cb8c85, the first of this code (catalog row 66x); "
+        "130x at de07329 (83x) and 89x at 6db6423 (72x), before the shared lists; and "
         "with the code before this finding 106x at 860405f (84x). Against the catalog row "
         "as a control (the warm start's ratio over the catalog's), the code before this "
-        "finding gave 1.03-1.26, the first changes 1.24-1.57, and this run "
-        f"{warm / control:.2f}."
+        "finding gave 1.03-1.26, the first changes 1.24-1.57, the shared lists 1.88 at "
+        f"5cb8c85 and {warm / control:.2f} in this run."
     )
     return "\n\n".join([first, second, third, fourth, fifth, sixth])
 
