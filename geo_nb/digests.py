@@ -54,6 +54,7 @@ log = logging.getLogger("geo_nb.cache")
 SCHEMA = 5  # 2: stored plain, not gzip; 3: a pickle of plain data (geo_nb._plain);
 # 4: of model_dump() (dates as dates, one string per dict key); 5: shared lists of strings
 _SHAPERS = (
+    "digests.py",
     "_plain.py",
     "records.py",
     "accessions.py",
@@ -100,7 +101,7 @@ class _Digest(BaseModel):
     series: list[Series]
     samples: list[Sample]
     platforms: list[Platform]
-    folder: dict[str, str] | None = None  # the folder's accession and URL
+    folder_url: str | None = None  # the series' folder (its accession is the digest's)
     # Its entries, archives and members, a pickle of their own: only read when used.
     folder_lists: bytes | None = None
     # The series' inventory rows (files.inventory.series_rows), built from the records
@@ -108,14 +109,12 @@ class _Digest(BaseModel):
     rows: list[SupplementaryFile] | None = None
 
 
-def _folder(digest: _Digest, fetched_at: float) -> SeriesFolder | None:
+def _folder(accession: str, digest: _Digest, fetched_at: float) -> SeriesFolder | None:
     """The digest's folder, if it holds one, whose lists are read when first used."""
-    if digest.folder is None or digest.folder_lists is None:
+    if digest.folder_url is None or digest.folder_lists is None:
         return None
     body = digest.folder_lists
-    return SeriesFolder.later(
-        digest.folder["accession"], digest.folder["url"], fetched_at, lambda: loads(body)
-    )
+    return SeriesFolder.later(accession, digest.folder_url, fetched_at, lambda: loads(body))
 
 
 class DigestStore:
@@ -159,7 +158,7 @@ class DigestStore:
         try:
             with paused_gc():
                 digest = rebuild(_Digest, loads(body))
-                folder = _folder(digest, fetched_at)
+                folder = _folder(accession, digest, fetched_at)
         except Exception as exc:  # anything a malformed pickle raises: a miss, never a failure
             log.warning("ignoring an unreadable digest of %s (%s)", accession, exc)
             self.cache.remove(self.key(accession))
@@ -217,8 +216,8 @@ class DigestStore:
         stored: dict[str, Any] = {}
         if folder is not None:
             listed = folder.to_json()
-            where = {"accession": listed.pop("accession"), "url": listed.pop("url")}
-            stored = {"folder": where, "folder_lists": dumps(listed)}
+            del listed["accession"]  # (the digest's own)
+            stored = {"folder_url": listed.pop("url"), "folder_lists": dumps(listed)}
         digest = _Digest(series=series, samples=samples, platforms=platforms, rows=rows, **stored)
         body = dumps(share_lists(digest.model_dump()))
         url = f"{self.settings.acc_url}?acc={accession}#digest"

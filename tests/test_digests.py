@@ -22,6 +22,7 @@ from geo_nb.files.inventory import (
     SeriesFolder,
     SeriesRows,
     build_inventory,
+    folder_key,
     rows_key,
     series_rows,
 )
@@ -145,6 +146,7 @@ def test_a_warm_start_reads_the_inventory_rows_from_the_digest(
     geo_env: NCBIEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = geo_nb.fetch(["GSE100494", "GSE146537"], progress=False)
+    cold_folder = memory_cache.get(folder_key(geo_nb.Settings().ftp_url, "GSE100494"))
     memory_cache.clear()
     digests.forget_known()
     built: list[str] = []
@@ -162,6 +164,9 @@ def test_a_warm_start_reads_the_inventory_rows_from_the_digest(
     assert isinstance(known, SeriesRows)  # put there from the digest, not built
     # ...and so the folder's own lists were never read back from the digest.
     assert not {"entries", "archives", "members"} & vars(known.folder).keys()
+    assert isinstance(cold_folder, SeriesFolder)
+    assert (known.folder.accession, known.folder.url) == (cold_folder.accession, cold_folder.url)
+    assert known.folder.accession == "GSE100494"
     series = next(s for s in again.records.series if s.accession == "GSE100494")
     samples = {s.accession: s for s in again.records.samples}
     assert known.series is series
